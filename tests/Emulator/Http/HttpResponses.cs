@@ -29,19 +29,28 @@ internal static class HttpResponses
         }
     }
 
-    /// <summary>The body, or null when it is longer than <paramref name="limit"/> (the rest is drained, up to a bound).</summary>
+    /// <summary>
+    /// The body, or null when it is longer than <paramref name="limit"/>. An oversized body is still drained (up to a
+    /// bound) so that the client reads the error status instead of a connection reset.
+    /// </summary>
     public static async Task<byte[]?> ReadBodyAsync(HttpListenerRequest request, long limit)
     {
-        if (request.ContentLength64 > limit) return null;
-        using var buffer = new MemoryStream(request.ContentLength64 > 0 ? (int)request.ContentLength64 : 256);
+        const long drainBound = 256L * 1024 * 1024;
+        using var buffer = new MemoryStream(request.ContentLength64 is > 0 and < 8 * 1024 * 1024 ? (int)request.ContentLength64 : 256);
         var chunk = new byte[64 * 1024];
+        long total = 0;
         while (true)
         {
             var n = await request.InputStream.ReadAsync(chunk).ConfigureAwait(false);
             if (n == 0) break;
-            if (buffer.Length + n > limit) return null;
+            total += n;
+            if (total > limit)
+            {
+                if (total > drainBound) return null;
+                continue;
+            }
             buffer.Write(chunk, 0, n);
         }
-        return buffer.ToArray();
+        return total > limit ? null : buffer.ToArray();
     }
 }

@@ -44,7 +44,8 @@ public sealed partial class LambdaSandbox
             gen.Initializing = false;
             gen.RegistrationOpen = false;
             gen.SubscriptionsOpen = false;
-            agents = gen.Agents.ToList();
+            // One platform.extension per extension in launch order (sorted file names), internal ones after.
+            agents = gen.Agents.OrderBy(a => a.External ? 0 : 1).ThenBy(a => a.Name, StringComparer.Ordinal).ToList();
         }
         var duration = Monotonic.NowMs - gen.InitStartedAt;
         var status = fault?.Status ?? "success";

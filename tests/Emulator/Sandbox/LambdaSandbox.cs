@@ -147,6 +147,11 @@ public sealed partial class LambdaSandbox : IAsyncDisposable
                     return;
                 }
             }
+            else
+            {
+                // Without an init inside this invoke, the function timeout counts from the invoke's start.
+                deadlineAt = double.NaN;
+            }
             ThawLocked();
             await RunOnReadySandboxAsync(inv, gen, deadlineAt).ConfigureAwait(false);
         }
@@ -173,6 +178,7 @@ public sealed partial class LambdaSandbox : IAsyncDisposable
         {
             inv.StartedAt = Monotonic.NowMs;
             inv.StartTime = start;
+            if (double.IsNaN(deadlineAt)) deadlineAt = inv.StartedAt + _options.TimeoutSeconds * 1000.0;
             inv.DeadlineAt = deadlineAt;
             inv.DeadlineEpochMs = TimeFormat.EpochMs(start) + (long)Math.Max(0, deadlineAt - inv.StartedAt);
             inv.Phase = gen.Phase;
@@ -236,7 +242,8 @@ public sealed partial class LambdaSandbox : IAsyncDisposable
             ErrorDocument(clientType, $"RequestId: {inv.RequestId} Error: {fault.Message}"), "Unhandled", inv.RequestId, fault.Status, clientType));
         Publish("platform.fault", null, JsonValue.Create($"RequestId: {inv.RequestId} Error: {fault.Message}"));
         var duration = now - inv.StartedAt;
-        if (fault.Status == "timeout") duration = Math.Min(duration, _options.TimeoutSeconds * 1000.0);
+        // Lambda reports a timed-out invoke with exactly the timeout as its duration.
+        if (fault.Status == "timeout") duration = _options.TimeoutSeconds * 1000.0;
         Report(inv, fault.Status, fault.ErrorType, duration);
         Lifecycle("invoke-fault", new JsonObject { ["requestId"] = inv.RequestId, ["status"] = fault.Status, ["errorType"] = fault.ErrorType, ["message"] = fault.Message });
         await ResetAsync(gen, fault.ShutdownReason).ConfigureAwait(false);
