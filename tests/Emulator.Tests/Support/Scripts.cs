@@ -33,7 +33,8 @@ public static class Scripts
 
     /// <summary>
     /// A runtime whose behaviour the payload scripts: "crash" exits 3, "error" posts a function error, "sleep=S" sleeps,
-    /// "headers" answers the /next headers, "big" answers 7 MB, "alloc=MB" holds MB of memory, "logs=N" prints N lines;
+    /// "headers" answers the /next headers, "big" answers 7 MB, "alloc=MB" makes a child hold MB, "hold=MB" makes the runtime itself hold MB,
+    /// "oom" makes the runtime hold 400 MB, "logs=N" prints N lines;
     /// otherwise it echoes the payload.
     /// </summary>
     public const string Runtime = """
@@ -54,6 +55,10 @@ public static class Scripts
             *sleep=*) sleep "$(echo "$EV" | sed 's/.*sleep=\([0-9.]*\).*/\1/')";;
             *headers*) cp "$H" "$B";;
             *big*) head -c 7000000 /dev/zero | tr '\0' 'a' > "$B";;
+            *oom*) X=$(head -c 400000000 /dev/zero | tr '\0' 'a'); echo "survived ${#X}";;
+            *hold=*)
+              MB=$(echo "$EV" | sed 's/.*hold=\([0-9]*\).*/\1/')
+              X=$(head -c "$((MB * 1048576))" /dev/zero | tr '\0' 'a'); echo "${#X}" > "$B";;
             *alloc=*)
               MB=$(echo "$EV" | sed 's/.*alloc=\([0-9]*\).*/\1/')
               head -c "$((MB * 1048576))" /dev/zero | tail -n 1 | wc -c > "$B";;
