@@ -14,7 +14,14 @@ if (options is null)
     return 2;
 }
 
-await using var host = new EmulatorHost(options, Console.Out, Console.Error);
+EmulatorHost host;
+try { host = new EmulatorHost(options, Console.Out, Console.Error); }
+catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"lambda-emulator: {e.Message}");
+    return 2;
+}
+await using var hostLifetime = host;
 var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 var signals = 0;
 void OnSignal(PosixSignalContext context)

@@ -37,7 +37,17 @@ public sealed class EmulatorHost : IAsyncDisposable
 
     private string PrepareOpt()
     {
-        if (_options.Layers.Count == 0) return Path.GetFullPath(_options.OptDir ?? Path.Combine(_workDir, "opt"));
+        if (_options.Layers.Count == 0)
+        {
+            if (_options.OptDir is { } given)
+            {
+                var full = Path.GetFullPath(given);
+                if (!Directory.Exists(full)) throw new DirectoryNotFoundException($"--opt {given}: no such directory");
+                return full;
+            }
+            // An empty /opt: the function has no layers.
+            return Directory.CreateDirectory(Path.Combine(_workDir, "opt")).FullName;
+        }
         var opt = Path.Combine(_workDir, "opt");
         Directory.CreateDirectory(opt);
         if (_options.OptDir is { } baseDir) CopyTree(Path.GetFullPath(baseDir), opt);
