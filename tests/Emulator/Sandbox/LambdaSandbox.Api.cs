@@ -262,8 +262,8 @@ public sealed partial class LambdaSandbox
         {
             var gen = _gen;
             agent = null!;
-            if (gen is null || !gen.RegistrationOpen || !gen.Initializing) { errorType = "Extension.RegistrationClosed"; error = "Extension registration closed already"; }
-            else if (gen.Agents.Any(a => a.Name == name)) { errorType = "Extension.InvalidExtensionState"; error = $"Extension {name} is already registered"; }
+            if (gen is not null && gen.Agents.Any(a => a.Name == name)) { errorType = "Extension.InvalidExtensionState"; error = $"Extension {name} is already registered"; }
+            else if (gen is null || !gen.RegistrationOpen || !gen.Initializing) { errorType = "Extension.RegistrationClosed"; error = "Extension registration closed already"; }
             else if (gen.Agents.Count >= 10) { errorType = "Extension.TooManyExtensions"; error = "Extension limit (10) reached"; }
             else
             {
