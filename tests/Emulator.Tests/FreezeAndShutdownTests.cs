@@ -33,6 +33,27 @@ public sealed class FreezeAndShutdownTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Without_cgroups_the_process_groups_are_stopped_and_memory_comes_from_peak_RSS()
+    {
+        await using var run = new SandboxRun();
+        run.Options.UseCgroups = false;
+        var ticks = Path.Combine(run.Dir, "ticks");
+        run.AddExtension("ticker", Ticker(ticks) + Scripts.Extension("ticker"));
+        await run.StartAsync();
+        Assert.Contains(run.Diagnostics.Lines, l => l.Contains("SIGSTOP/SIGCONT"));
+        var (response, _) = await run.InvokeAsync("\"hold=32\"");
+        var report = await run.WaitForEventAsync("platform.report", SandboxRun.RequestIdOf(response));
+        Assert.True((int)report["record"]!["metrics"]!["maxMemoryUsedMB"]! >= 32);
+        await run.WaitForRecordAsync("lifecycle", r => (string?)r["step"] == "freeze" && run.Records("invoke").Count == 1);
+        await Task.Delay(150);
+        var frozenAt = Lines(ticks);
+        await Task.Delay(700);
+        Assert.Equal(frozenAt, Lines(ticks));
+        await run.InvokeAsync("{\"sleep=0.5\":1}");
+        Assert.True(Lines(ticks) > frozenAt + 2);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task No_freeze_lets_the_sandbox_run_between_invokes()
     {
         await using var run = new SandboxRun();
@@ -52,6 +73,8 @@ public sealed class FreezeAndShutdownTests
     public async Task Shutdown_sends_SIGTERM_to_the_runtime_SHUTDOWN_spindown_to_extensions_and_kills_at_the_deadline()
     {
         await using var run = new SandboxRun();
+        // A generous grace: on a loaded machine sh needs time to run its trap (the default 300 ms is Lambda's).
+        run.Options.RuntimeGraceMs = 1500;
         run.AddExtension("polite", Scripts.Extension("polite"));
         run.AddExtension("stubborn", Scripts.Extension("stubborn", onShutdown: "sleep 30"));
         run.AddExtension("invoke-only", Scripts.Extension("invoke-only", events: "\"INVOKE\""));

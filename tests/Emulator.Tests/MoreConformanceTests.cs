@@ -76,7 +76,7 @@ public sealed class MoreConformanceTests
         Assert.Equal("{}", body);
         var report = await run.WaitForEventAsync("platform.report", SandboxRun.RequestIdOf(response));
         Assert.Equal("Extension.ExitError", (string?)report["record"]!["errorType"]);
-        await run.WaitForOutputAsync(l => l == "exit-error {\"status\":\"OK\"}");
+        await run.WaitForRecordAsync("api", a => (string?)a["path"] == "/2020-01-01/extension/exit/error" && (int)a["status"]! == 202 && (string?)a["caller"] == "quitter");
         await run.WaitForRecordAsync("lifecycle", r => (string?)r["step"] == "reset" && (string?)r["reason"] == "failure");
     }
 

@@ -43,6 +43,8 @@ public sealed class EmulatorOptions
     /// <summary>Run init at the first invoke (as RIE does) instead of at start-up (as Lambda's pre-warmed init does).</summary>
     public bool LazyInit { get; set; }
     public bool UseMountNamespace { get; set; } = true;
+    /// <summary>Use the cgroup freezer and memory controllers (else SIGSTOP/SIGCONT and peak RSS).</summary>
+    public bool UseCgroups { get; set; } = true;
     public int InitTimeoutMs { get; set; } = 10_000;
     public int ShutdownTimeoutMs { get; set; } = 2_000;
     public int RuntimeGraceMs { get; set; } = 300;
@@ -79,6 +81,7 @@ public sealed class EmulatorOptions
           --memory-cap              enforce the memory size with the memory cgroup (OOM kill = Runtime.OutOfMemory)
           --lazy-init               init at the first invoke instead of at start-up
           --no-namespace            do not give the sandbox a private /etc/hosts and /opt
+          --no-cgroup               no cgroups: freeze with SIGSTOP/SIGCONT, memory from peak RSS, no --memory-cap
           --init-timeout MS         init phase limit (default 10000)
           --shutdown-timeout MS     shutdown phase budget with extensions (default 2000)
           --runtime-grace MS        SIGTERM grace for the runtime at shutdown (default 300)
@@ -138,6 +141,7 @@ public sealed class EmulatorOptions
                     case "--memory-cap": options.MemoryCap = true; break;
                     case "--lazy-init": options.LazyInit = true; break;
                     case "--no-namespace": options.UseMountNamespace = false; break;
+                    case "--no-cgroup": options.UseCgroups = false; break;
                     case "--init-timeout": options.InitTimeoutMs = ParseInt(arg, Value(), 1, 3_600_000); break;
                     case "--shutdown-timeout": options.ShutdownTimeoutMs = ParseInt(arg, Value(), 0, 3_600_000); break;
                     case "--runtime-grace": options.RuntimeGraceMs = ParseInt(arg, Value(), 0, 3_600_000); break;

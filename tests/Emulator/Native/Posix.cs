@@ -15,4 +15,7 @@ internal static partial class Posix
 
     /// <summary>Sends a signal; false when the process is gone (ESRCH) or not ours.</summary>
     public static bool Signal(int pid, int signal) => pid > 0 && KillNative(pid, signal) == 0;
+
+    /// <summary>Signals every process of the group <paramref name="pgid"/>.</summary>
+    public static bool SignalGroup(int pgid, int signal) => pgid > 0 && KillNative(-pgid, signal) == 0;
 }

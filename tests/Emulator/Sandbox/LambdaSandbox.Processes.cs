@@ -250,7 +250,7 @@ public sealed partial class LambdaSandbox
         if (_options.NoFreeze || _frozen || _gen is null) return;
         _gate.SetFrozen();
         if (!_cgroup.Freeze())
-            foreach (var p in AllProcesses(_gen)) p.Signal(Posix.SIGSTOP);
+            foreach (var p in AllProcesses(_gen)) p.SignalGroup(Posix.SIGSTOP);
         _frozen = true;
         Lifecycle("freeze", new JsonObject());
     }
@@ -262,7 +262,7 @@ public sealed partial class LambdaSandbox
             if (_frozen)
             {
                 if (!_cgroup.Thaw() && _gen is not null)
-                    foreach (var p in AllProcesses(_gen)) p.Signal(Posix.SIGCONT);
+                    foreach (var p in AllProcesses(_gen)) p.SignalGroup(Posix.SIGCONT);
                 _frozen = false;
                 Lifecycle("thaw", new JsonObject());
             }
@@ -336,7 +336,7 @@ public sealed partial class LambdaSandbox
             }
         }
         _cgroup.KillAll();
-        foreach (var p in AllProcesses(gen)) if (!p.HasExited) p.Signal(Posix.SIGKILL);
+        foreach (var p in AllProcesses(gen)) { p.SignalGroup(Posix.SIGCONT); p.SignalGroup(Posix.SIGKILL); }
         await Task.WhenAny(Task.WhenAll(AllProcesses(gen).Select(p => (Task)p.Exited)), Task.Delay(2000)).ConfigureAwait(false);
         gen.Lifetime.Cancel();
         await _dispatcher.RemoveAllAsync().ConfigureAwait(false);
@@ -353,7 +353,8 @@ public sealed partial class LambdaSandbox
     private void Kill(SandboxProcess process, string why)
     {
         if (process.HasExited) return;
-        process.Signal(Posix.SIGKILL);
+        process.SignalGroup(Posix.SIGCONT);
+        process.SignalGroup(Posix.SIGKILL);
         Lifecycle("kill", new JsonObject { ["name"] = process.Name, ["pid"] = process.Pid, ["why"] = why });
     }
 }

@@ -46,8 +46,9 @@ public sealed partial class LambdaSandbox : IAsyncDisposable
         _taskRoot = Path.GetFullPath(options.TaskRoot ?? Path.GetDirectoryName(_bootstrap) ?? "/");
         _dispatcher = new TelemetryDispatcher(recorder);
         var name = $"lambda-emulator-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40];
-        _cgroup = SandboxCgroup.Create(name, options.MemoryCap ? options.MemorySizeMb * 1024L * 1024L : null, log);
-        if (!_cgroup.CanFreeze && !options.NoFreeze) log("no freezer cgroup: freezing with SIGSTOP/SIGCONT of the sandbox processes");
+        _cgroup = options.UseCgroups ? SandboxCgroup.Create(name, options.MemoryCap ? options.MemorySizeMb * 1024L * 1024L : null, log) : SandboxCgroup.None;
+        if (!_cgroup.CanFreeze && !options.NoFreeze) log("no freezer cgroup: freezing with SIGSTOP/SIGCONT of the sandbox's process groups");
+        if (!_cgroup.CanMeasure) log($"no memory cgroup: maxMemoryUsedMB is the sum of the peak RSS of the sandbox's processes{(options.MemoryCap ? "; --memory-cap cannot be enforced" : "")}");
         _launcher = new ProcessLauncher(_cgroup, workDir, optDir, options.UseMountNamespace, log);
         _telemetryHttp = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) }) { Timeout = Timeout.InfiniteTimeSpan };
         _functionArn = $"arn:aws:lambda:{options.Region}:{options.AccountId}:function:{options.FunctionName}";
@@ -122,7 +123,7 @@ public sealed partial class LambdaSandbox : IAsyncDisposable
         Generation? gen;
         lock (_lock) gen = _gen;
         if (gen is null) return;
-        foreach (var p in AllProcesses(gen)) p.Signal(Posix.SIGKILL);
+        foreach (var p in AllProcesses(gen)) { p.SignalGroup(Posix.SIGCONT); p.SignalGroup(Posix.SIGKILL); }
     }
 
     private async Task RunInvocationAsync(Invocation inv)
@@ -349,15 +350,36 @@ public sealed partial class LambdaSandbox : IAsyncDisposable
 
     private int MeasureMaxMemoryMb()
     {
-        long bytes;
-        if (_cgroup.MaxUsageBytes is { } peak) bytes = peak;
-        else
+        if (_cgroup.MaxUsageBytes is { } peak) return (int)Math.Ceiling(peak / (1024.0 * 1024.0));
+        Generation? gen;
+        lock (_lock) gen = _gen;
+        if (gen is null) return 0;
+        // Fallback: the peak RSS (VmHWM) of every live process in the sandbox's process groups, summed;
+        // kept as a running maximum, like the cgroup's max_usage_in_bytes.
+        var groups = AllProcesses(gen).Select(p => p.Pid).ToHashSet();
+        long bytes = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            Generation? gen;
-            lock (_lock) gen = _gen;
-            bytes = gen is null ? 0 : AllProcesses(gen).Sum(p => PeakRssBytes(p.Pid));
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            if (ProcessGroupOf(pid) is { } group && groups.Contains(group)) bytes += PeakRssBytes(pid);
         }
-        return (int)Math.Ceiling(bytes / (1024.0 * 1024.0));
+        var mb = (int)Math.Ceiling(bytes / (1024.0 * 1024.0));
+        lock (_lock)
+        {
+            gen.PeakRssMb = Math.Max(gen.PeakRssMb, mb);
+            return gen.PeakRssMb;
+        }
+    }
+
+    private static int? ProcessGroupOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[2], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException) { return null; }
     }
 
     private static long PeakRssBytes(int pid)

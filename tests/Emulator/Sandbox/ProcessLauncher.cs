@@ -69,15 +69,16 @@ internal sealed class ProcessLauncher
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory,
         };
+        // setsid: each sandbox process leads its own process group, so that the fallbacks (no cgroup) can stop,
+        // continue and kill it with its children. setsid(1) does not fork here: our child is not a group leader.
+        psi.FileName = "setsid";
         if (_namespace)
         {
-            psi.FileName = "unshare";
-            foreach (var a in new[] { "--mount", "--propagation", "private", "/bin/sh", "-c", script, "sandbox" }) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, "sandbox" }) psi.ArgumentList.Add(a);
         }
         else
         {
-            psi.FileName = "/bin/sh";
-            foreach (var a in new[] { "-c", script, "sandbox" }) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "/bin/sh", "-c", script, "sandbox" }) psi.ArgumentList.Add(a);
         }
         psi.ArgumentList.Add(executable);
         foreach (var a in args) psi.ArgumentList.Add(a);

@@ -20,6 +20,9 @@ internal sealed class SandboxCgroup : IDisposable
         _memory = memory;
     }
 
+    /// <summary>No controllers: every operation falls back or does nothing.</summary>
+    public static SandboxCgroup None { get; } = new(null, null);
+
     public bool CanFreeze => _freezer is not null;
     public bool CanMeasure => _memory is not null;
 

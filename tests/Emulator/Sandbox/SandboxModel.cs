@@ -107,6 +107,7 @@ internal sealed class Generation
     public Channel<Invocation> RuntimeMailbox { get; } = Channel.CreateUnbounded<Invocation>();
     public Invocation? Current { get; set; }
     public long OomKillsAtStart { get; set; }
+    public int PeakRssMb { get; set; }
     public CancellationTokenSource Lifetime { get; } = new();
     public TaskCompletionSource AllRegistered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public TaskCompletionSource RuntimeReadyGate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

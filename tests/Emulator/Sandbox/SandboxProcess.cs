@@ -49,6 +49,9 @@ internal sealed class SandboxProcess
 
     public bool Signal(int signal) => !HasExited && Posix.Signal(Pid, signal);
 
+    /// <summary>Signals the process group the process leads (it and its children), even after the leader exited.</summary>
+    public bool SignalGroup(int signal) => Posix.SignalGroup(Pid, signal);
+
     /// <summary>.NET reports a death by signal N as exit code 128+N; RAPID prints it the way Go does.</summary>
     public static string DescribeExit(int code) => code switch
     {
