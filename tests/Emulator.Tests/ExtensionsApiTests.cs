@@ -124,6 +124,18 @@ public sealed class ExtensionsApiTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Extension_that_exits_before_registering_fails_init_with_Extension_Crash()
+    {
+        await using var run = new SandboxRun();
+        run.AddExtension("quits", "exit 4");
+        await run.StartAsync();
+        var report = run.Events("platform.initReport").Single()["record"]!;
+        Assert.Equal("error", (string?)report["status"]);
+        Assert.Equal("Extension.Crash", (string?)report["errorType"]);
+        Assert.Contains(run.Records("lifecycle"), r => (string?)r["step"] == "process-exit" && (string?)r["name"] == "quits" && (string?)r["description"] == "exit status 4");
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Extension_init_error_fails_init_with_Extension_InitError()
     {
         await using var run = new SandboxRun();

@@ -19,6 +19,11 @@ public sealed class RuntimeApiTests
         Assert.Equal("{\"hello\":\"world\"}", body);
         Assert.False(response.Headers.Contains("X-Amz-Function-Error"));
 
+        // RIE clients often say "localhost".
+        using var localhost = new HttpClient();
+        var viaLocalhost = await localhost.PostAsync($"http://localhost:{run.Options.ListenPort}/2015-03-31/functions/function/invocations", new StringContent("{\"via\":1}"));
+        Assert.Equal("{\"via\":1}", await viaLocalhost.Content.ReadAsStringAsync());
+
         var (second, headers) = await run.InvokeAsync("\"headers\"");
         var requestId = SandboxRun.RequestIdOf(second);
         var lines = headers.Split('\n').Select(l => l.TrimEnd('\r')).ToList();

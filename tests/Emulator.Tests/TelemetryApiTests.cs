@@ -83,6 +83,23 @@ public sealed class TelemetryApiTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Batches_respect_maxBytes()
+    {
+        using var sink = new TelemetrySink();
+        await using var run = new SandboxRun();
+        run.Options.NoFreeze = true;
+        run.AddExtension("tel", Scripts.Extension("tel", subscribe: sink.Subscription(types: "\"function\"", timeoutMs: 1000, maxItems: 10000, maxBytes: 262144)));
+        await run.StartAsync();
+        var (response, _) = await run.InvokeAsync("\"logs=3000\"");
+        var requestId = SandboxRun.RequestIdOf(response);
+        await sink.WaitForAsync(e => (string?)e["record"] == $"handled {requestId}");
+        var sizes = sink.Posts.Select(p => p.Batch.Sum(e => System.Text.Encoding.UTF8.GetByteCount(e!.ToJsonString()))).ToList();
+        Assert.True(sizes.Count >= 2, "3,000 lines of ~190 bytes must need more than one batch of 256 KiB");
+        Assert.All(sizes, size => Assert.InRange(size, 1, 262144));
+        Assert.Equal(3000, sink.Delivered().Count(e => ((string?)e["record"])!.StartsWith("log line ")));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Failed_deliveries_are_retried_with_the_same_records()
     {
         using var sink = new TelemetrySink(n => n <= 2 ? 500 : 200);

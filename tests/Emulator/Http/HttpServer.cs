@@ -16,8 +16,10 @@ internal sealed class HttpServer : IAsyncDisposable
 
     public HttpServer(string host, int port, Func<HttpListenerContext, Task> handler, Action<string> log)
     {
+        // HttpListener matches the Host header against its prefixes: on loopback, answer "localhost" too.
         var prefixHost = host is "0.0.0.0" or "*" or "+" ? "*" : host;
         _listener.Prefixes.Add($"http://{prefixHost}:{port}/");
+        if (host == "127.0.0.1") _listener.Prefixes.Add($"http://localhost:{port}/");
         _listener.IgnoreWriteExceptions = true;
         _handler = handler;
         _log = log;
