@@ -1,4 +1,5 @@
 using Pulse.Emulator.Tests.Support;
+using Pulse.Testing;
 
 namespace Pulse.Emulator.Tests;
 
@@ -51,6 +52,24 @@ public sealed class FreezeAndShutdownTests
         Assert.Equal(frozenAt, Lines(ticks));
         await run.InvokeAsync("{\"sleep=0.5\":1}");
         Assert.True(Lines(ticks) > frozenAt + 2);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Cgroups_left_by_a_dead_emulator_are_removed_at_start()
+    {
+        const string freezer = "/sys/fs/cgroup/freezer";
+        TestEnvironment.RequireOrSkip(Directory.Exists(freezer), "no cgroup v1 freezer");
+        var deadPid = Enumerable.Range(3_000_000, 1000).First(p => !Directory.Exists($"/proc/{p}"));
+        var orphan = Path.Combine(freezer, $"lambda-emulator-{deadPid}-{Guid.NewGuid():N}"[..40]);
+        Directory.CreateDirectory(orphan);
+        try
+        {
+            await using var run = new SandboxRun();
+            await run.StartAsync();
+            Assert.False(Directory.Exists(orphan));
+            Assert.Contains(run.Diagnostics.Lines, l => l.Contains($"left by a dead emulator (pid {deadPid})"));
+        }
+        finally { if (Directory.Exists(orphan)) Directory.Delete(orphan); }
     }
 
     [Fact(Timeout = 60_000)]

@@ -45,7 +45,7 @@ public sealed partial class LambdaSandbox : IAsyncDisposable
         _optDir = optDir;
         _taskRoot = Path.GetFullPath(options.TaskRoot ?? Path.GetDirectoryName(_bootstrap) ?? "/");
         _dispatcher = new TelemetryDispatcher(recorder);
-        var name = $"lambda-emulator-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40];
+        var name = $"{SandboxCgroup.NamePrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40];
         _cgroup = options.UseCgroups ? SandboxCgroup.Create(name, options.MemoryCap ? options.MemorySizeMb * 1024L * 1024L : null, log) : SandboxCgroup.None;
         if (!_cgroup.CanFreeze && !options.NoFreeze) log("no freezer cgroup: freezing with SIGSTOP/SIGCONT of the sandbox's process groups");
         if (!_cgroup.CanMeasure) log($"no memory cgroup: maxMemoryUsedMB is the sum of the peak RSS of the sandbox's processes{(options.MemoryCap ? "; --memory-cap cannot be enforced" : "")}");

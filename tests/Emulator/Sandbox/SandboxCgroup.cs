@@ -26,8 +26,12 @@ internal sealed class SandboxCgroup : IDisposable
     public bool CanFreeze => _freezer is not null;
     public bool CanMeasure => _memory is not null;
 
+    /// <summary>Prefix of every cgroup the emulator creates; the owner's pid follows it.</summary>
+    public const string NamePrefix = "lambda-emulator-";
+
     public static SandboxCgroup Create(string name, long? memoryLimitBytes, Action<string> log)
     {
+        SweepOrphans(log);
         var freezer = TryCreate(Path.Combine(Root, "freezer", name), log);
         var memory = TryCreate(Path.Combine(Root, "memory", name), log);
         if (memory is not null && memoryLimitBytes is { } limit)
@@ -42,6 +46,30 @@ internal sealed class SandboxCgroup : IDisposable
             catch (Exception e) { log($"cannot set the memory limit ({e.Message}); memory is measured but not capped"); }
         }
         return new SandboxCgroup(freezer, memory);
+    }
+
+    /// <summary>
+    /// An emulator killed with SIGKILL leaves its cgroups behind, possibly with frozen processes in them: thaw,
+    /// kill and remove the cgroups whose owning process is gone.
+    /// </summary>
+    private static void SweepOrphans(Action<string> log)
+    {
+        foreach (var controller in new[] { "freezer", "memory" })
+        {
+            var root = Path.Combine(Root, controller);
+            if (!Directory.Exists(root)) continue;
+            string[] dirs;
+            try { dirs = Directory.GetDirectories(root, NamePrefix + "*"); } catch (IOException) { continue; } catch (UnauthorizedAccessException) { continue; }
+            foreach (var dir in dirs)
+            {
+                var rest = Path.GetFileName(dir)[NamePrefix.Length..];
+                var dash = rest.IndexOf('-');
+                if (dash <= 0 || !int.TryParse(rest[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var owner) || Directory.Exists($"/proc/{owner}")) continue;
+                var orphan = controller == "freezer" ? new SandboxCgroup(dir, null) : new SandboxCgroup(null, dir);
+                orphan.Dispose();
+                log($"removed the cgroup {dir} left by a dead emulator (pid {owner})");
+            }
+        }
     }
 
     private static string? TryCreate(string path, Action<string> log)
