@@ -39,12 +39,6 @@ internal sealed class ExtensionAgent
     public Channel<JsonObject> Mailbox { get; } = Channel.CreateUnbounded<JsonObject>();
 }
 
-/// <summary>What the client sent to the invoke endpoint.</summary>
-public sealed record InvokeRequest(byte[] Payload, string? ClientContext, string? TraceId, string? CognitoIdentity);
-
-/// <summary>What the invoke endpoint answers: the function's bytes, or an error document with X-Amz-Function-Error.</summary>
-public sealed record InvokeResponse(byte[] Body, string? FunctionError, string RequestId, string Status, string? ErrorType);
-
 /// <summary>One invocation's progress, stamped with CLOCK_MONOTONIC ms.</summary>
 internal sealed class Invocation
 {
