@@ -24,13 +24,22 @@ public sealed class RuntimeApiTests
         var viaLocalhost = await localhost.PostAsync($"http://localhost:{run.Options.ListenPort}/2015-03-31/functions/function/invocations", new StringContent("{\"via\":1}"));
         Assert.Equal("{\"via\":1}", await viaLocalhost.Content.ReadAsStringAsync());
 
-        var (second, headers) = await run.InvokeAsync("\"headers\"");
+        var clientContext = "{\"custom\":{\"k\":\"v\"}}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/2015-03-31/functions/function/invocations") { Content = new StringContent("\"headers\"") };
+        request.Headers.Add("X-Amz-Client-Context", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(clientContext)));
+        request.Headers.Add("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1");
+        var second = await run.Client.SendAsync(request);
+        var headers = await second.Content.ReadAsStringAsync();
         var requestId = SandboxRun.RequestIdOf(second);
         var lines = headers.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
         string Header(string name) => lines.Single(l => l.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))[(name.Length + 1)..].Trim();
         Assert.Equal(requestId, Header("Lambda-Runtime-Aws-Request-Id"));
         Assert.Equal("arn:aws:lambda:us-east-1:123456789012:function:echo-fn", Header("Lambda-Runtime-Invoked-Function-Arn"));
-        Assert.StartsWith("Root=1-", Header("Lambda-Runtime-Trace-Id"));
+        Assert.Equal("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1", Header("Lambda-Runtime-Trace-Id"));
+        Assert.Equal(clientContext, Header("Lambda-Runtime-Client-Context"));
+        Assert.DoesNotContain(lines, l => l.StartsWith("Lambda-Runtime-Cognito-Identity", StringComparison.OrdinalIgnoreCase));
+        var start = await run.WaitForEventAsync("platform.start", requestId);
+        Assert.Equal("53995c3f42cd8ad8", (string?)start["record"]!["tracing"]!["spanId"]);
         var deadline = long.Parse(Header("Lambda-Runtime-Deadline-Ms"));
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         Assert.InRange(deadline - now, 1_000, 10_000);
