@@ -71,6 +71,7 @@ public sealed partial class LambdaSandbox
         gen.InitDurationMs = duration;
         Lifecycle("init-end", new JsonObject { ["phase"] = phase, ["status"] = status, ["errorType"] = fault?.ErrorType, ["durationMs"] = Monotonic.Round(duration) });
         if (fault is null) return null;
+        _log($"init failed ({phase}): {fault.Status} {fault.ErrorType} {fault.Message}");
         if (fault.ErrorType is not null) WriteLog($"INIT_REPORT Init Duration: {duration.ToString("0.00", CultureInfo.InvariantCulture)} ms\tPhase: {phase}\tStatus: {status}\tError Type: {fault.ErrorType}");
         gen.Broken = true;
         await ResetAsync(gen, fault.ShutdownReason).ConfigureAwait(false);
