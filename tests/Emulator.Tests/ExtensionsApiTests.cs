@@ -124,6 +124,28 @@ public sealed class ExtensionsApiTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Internal_extension_registered_by_the_runtime_gets_INVOKE_and_gates_the_invoke()
+    {
+        await using var run = new SandboxRun("""
+            register in-proc '{"events":["INVOKE"]}'
+            ( while true; do next_event; echo "in-proc got $EVENT"; case "$EVENT" in *INVOKE*) sleep 0.3;; esac; done ) &
+            """ + "\n" + Scripts.Runtime);
+        await run.StartAsync();
+        Assert.Contains(run.Output.Lines, l => l.StartsWith("register in-proc 200 "));
+        var extension = run.Events("platform.extension").Single()["record"]!;
+        Assert.Equal("in-proc", (string?)extension["name"]);
+        Assert.Equal("[\"INVOKE\"]", extension["events"]!.ToJsonString());
+        var (response, _) = await run.InvokeAsync("{}");
+        var requestId = SandboxRun.RequestIdOf(response);
+        var invoke = await run.WaitForRecordAsync("invoke", r => (string?)r["requestId"] == requestId);
+        Assert.True((double)invoke["extensionNextT"]!["in-proc"]! - (double)invoke["startT"]! >= 290);
+        Assert.Contains(run.Records("lifecycle"), r => (string?)r["step"] == "extension-registered" && (string?)r["name"] == "in-proc" && !(bool)r["external"]!);
+        await run.Host.Sandbox.ShutdownAsync();
+        // Internal extensions only: the runtime gets SIGTERM with the 500 ms budget.
+        Assert.Equal(500, (int)run.Records("lifecycle").Single(r => (string?)r["step"] == "shutdown-start")["budgetMs"]!);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Extension_that_exits_before_registering_fails_init_with_Extension_Crash()
     {
         await using var run = new SandboxRun();
