@@ -13,6 +13,7 @@ public sealed class Recorder : IDisposable
     private readonly StreamWriter? _file;
     private readonly List<JsonObject> _entries = new();
     private readonly bool _keepInMemory;
+    private bool _disposed;
 
     public Recorder(string? path, bool keepInMemory)
     {
@@ -46,7 +47,10 @@ public sealed class Recorder : IDisposable
         var text = line.ToJsonString();
         lock (_lock)
         {
-            _file?.WriteLine(text);
+            // Late events (a killed process reaped after disposal) are dropped, never thrown.
+            if (_disposed) return;
+            try { _file?.WriteLine(text); }
+            catch (IOException) { }
             if (_keepInMemory) _entries.Add(line);
         }
     }
@@ -59,6 +63,10 @@ public sealed class Recorder : IDisposable
 
     public void Dispose()
     {
-        lock (_lock) _file?.Dispose();
+        lock (_lock)
+        {
+            _disposed = true;
+            _file?.Dispose();
+        }
     }
 }
