@@ -22,6 +22,7 @@ public sealed class TelemetryApiTests
         await sink.WaitForAsync(e => TypeOf(e) == "platform.report" && (string?)e["record"]!["requestId"] == requestId);
 
         Assert.All(sink.Posts, p => Assert.Equal("/my/path", p.Path));
+        Assert.All(sink.Hosts, h => Assert.Equal($"sandbox.localdomain:{sink.Port}", h));
         var platform = sink.Delivered().Where(e => TypeOf(e).StartsWith("platform.")).Select(TypeOf).ToList();
         Assert.Equal(new[]
         {

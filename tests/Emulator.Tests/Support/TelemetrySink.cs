@@ -14,6 +14,7 @@ public sealed class TelemetrySink : IDisposable
     private readonly HttpListener _listener = new();
     private readonly object _lock = new();
     private readonly List<(double At, string Path, JsonArray Batch, int Status)> _posts = new();
+    private readonly List<string> _hosts = new();
     private readonly Func<int, int> _statusForPost;
     private int _count;
 
@@ -21,7 +22,8 @@ public sealed class TelemetrySink : IDisposable
     {
         Port = TestEnvironment.FreeTcpPort();
         _statusForPost = statusForPost ?? (_ => 200);
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        // Any Host: deliveries carry the subscribed host (sandbox.localdomain), which this process cannot resolve.
+        _listener.Prefixes.Add($"http://*:{Port}/");
         _listener.Start();
         _ = Task.Run(LoopAsync);
     }
@@ -29,6 +31,9 @@ public sealed class TelemetrySink : IDisposable
     public int Port { get; }
 
     public IReadOnlyList<(double At, string Path, JsonArray Batch, int Status)> Posts { get { lock (_lock) return _posts.ToList(); } }
+
+    /// <summary>The Host header of every POST.</summary>
+    public IReadOnlyList<string> Hosts { get { lock (_lock) return _hosts.ToList(); } }
 
     /// <summary>Every record delivered with a 2xx answer, in arrival order.</summary>
     public IReadOnlyList<JsonObject> Delivered() =>
@@ -50,7 +55,11 @@ public sealed class TelemetrySink : IDisposable
             var status = _statusForPost(Interlocked.Increment(ref _count));
             JsonArray batch;
             try { batch = JsonNode.Parse(body) as JsonArray ?? new JsonArray(); } catch { batch = new JsonArray(); }
-            lock (_lock) _posts.Add((at, context.Request.RawUrl ?? "", batch, status));
+            lock (_lock)
+            {
+                _posts.Add((at, context.Request.RawUrl ?? "", batch, status));
+                _hosts.Add(context.Request.Headers["Host"] ?? "");
+            }
             context.Response.StatusCode = status;
             context.Response.Close();
         }

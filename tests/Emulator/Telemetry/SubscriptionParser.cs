@@ -60,7 +60,8 @@ internal static class SubscriptionParser
             if (port == 9001) return "destination port 9001 is reserved";
             // Delivered to the loopback address; the path is kept, as Lambda keeps it.
             var delivery = protocol == "HTTP" ? new UriBuilder(uri!) { Host = "127.0.0.1" }.Uri : null;
-            request = new SubscriptionRequest(legacy, schema, types, maxItems, maxBytes, timeoutMs, protocol, delivery, port, uriText ?? $"tcp:{port}");
+            // The listener sees the Host it subscribed with (e.g. sandbox.localdomain:4243), as in Lambda.
+            request = new SubscriptionRequest(legacy, schema, types, maxItems, maxBytes, timeoutMs, protocol, delivery, port, uriText ?? $"tcp:{port}", uri?.Authority);
             return null;
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException)

@@ -11,4 +11,5 @@ public sealed record SubscriptionRequest(
     string Protocol,
     Uri? DeliveryUri,
     int Port,
-    string DestinationText);
+    string DestinationText,
+    string? HostHeader);

@@ -156,7 +156,9 @@ internal sealed class TelemetrySubscriber
                 {
                     using var content = new ByteArrayContent(body);
                     content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                    using var response = await _http.PostAsync(Request.DeliveryUri, content, cancel).ConfigureAwait(false);
+                    using var message = new HttpRequestMessage(HttpMethod.Post, Request.DeliveryUri) { Content = content };
+                    message.Headers.Host = Request.HostHeader;
+                    using var response = await _http.SendAsync(message, cancel).ConfigureAwait(false);
                     outcome = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     ok = response.IsSuccessStatusCode;
                 }
