@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Pulse.Telemetry;
 
 namespace Pulse.Lifecycle;
 
@@ -54,16 +55,30 @@ public sealed class ExtensionsApiClient : IDisposable
         if (!response.Headers.TryGetValues("Lambda-Extension-Identifier", out var ids) || ids.FirstOrDefault() is not { Length: > 0 } id)
             throw new ExtensionsApiException("register answered 200 without a Lambda-Extension-Identifier header", 200);
         _extensionId = id;
-        RegisterResponseBody? parsed = null;
+        string? functionName = null, functionVersion = null, accountId = null;
         try
         {
-            if (body.Length > 0) parsed = JsonSerializer.Deserialize(body, ExtensionsApiJsonContext.Default.RegisterResponseBody);
+            var reader = new Utf8JsonReader(body);
+            if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("functionName"u8)) functionName = JsonValues.String(ref reader);
+                    else if (reader.ValueTextEquals("functionVersion"u8)) functionVersion = JsonValues.String(ref reader);
+                    else if (reader.ValueTextEquals("accountId"u8)) accountId = JsonValues.String(ref reader);
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+            }
         }
         catch (JsonException)
         {
             // The body only carries facts we can do without.
         }
-        return new RegistrationResult(id, parsed?.FunctionName, parsed?.FunctionVersion, parsed?.AccountId);
+        return new RegistrationResult(id, functionName, functionVersion, accountId);
     }
 
     /// <summary>PUT /telemetry. Returns the status code and body; 200 means telemetry will arrive, anything else means it will not.</summary>
@@ -96,26 +111,66 @@ public sealed class ExtensionsApiClient : IDisposable
         return ParseEvent(body);
     }
 
+    /// <summary>Parses a /next body (INVOKE or SHUTDOWN) with Utf8JsonReader; anything else is an <see cref="ExtensionsApiException"/>.</summary>
     public static ExtensionEvent ParseEvent(ReadOnlySpan<byte> body)
     {
-        NextEventBody? parsed;
+        string? eventType = null, requestId = null, arn = null, traceId = null, reason = null;
+        double? deadline = null;
         try
         {
-            parsed = JsonSerializer.Deserialize(body, ExtensionsApiJsonContext.Default.NextEventBody);
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                throw new ExtensionsApiException("next answered a body that is not a JSON object", 200);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("eventType"u8)) eventType = JsonValues.String(ref reader);
+                else if (reader.ValueTextEquals("requestId"u8)) requestId = JsonValues.String(ref reader);
+                else if (reader.ValueTextEquals("deadlineMs"u8)) deadline = JsonValues.Number(ref reader);
+                else if (reader.ValueTextEquals("invokedFunctionArn"u8)) arn = JsonValues.String(ref reader);
+                else if (reader.ValueTextEquals("shutdownReason"u8)) reason = JsonValues.String(ref reader);
+                else if (reader.ValueTextEquals("tracing"u8)) traceId = ReadTraceValue(ref reader);
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
         }
         catch (JsonException e)
         {
             throw new ExtensionsApiException($"next answered a body that is not an event: {e.Message}", 200);
         }
-        if (parsed?.EventType is not { } type) throw new ExtensionsApiException("next answered an event without eventType", 200);
-        if (string.Equals(type, "INVOKE", StringComparison.OrdinalIgnoreCase))
+        var deadlineMs = deadline is { } d ? (long)d : 0;
+        if (eventType is null) throw new ExtensionsApiException("next answered an event without eventType", 200);
+        if (string.Equals(eventType, "INVOKE", StringComparison.OrdinalIgnoreCase))
         {
-            if (string.IsNullOrEmpty(parsed.RequestId)) throw new ExtensionsApiException("next answered an INVOKE without requestId", 200);
-            return new InvokeEvent(parsed.RequestId, parsed.DeadlineMs, parsed.InvokedFunctionArn, parsed.Tracing?.Value);
+            if (string.IsNullOrEmpty(requestId)) throw new ExtensionsApiException("next answered an INVOKE without requestId", 200);
+            return new InvokeEvent(requestId, deadlineMs, arn, traceId);
         }
-        if (string.Equals(type, "SHUTDOWN", StringComparison.OrdinalIgnoreCase))
-            return new ShutdownEvent((parsed.ShutdownReason ?? "unknown").ToLowerInvariant(), parsed.DeadlineMs);
-        throw new ExtensionsApiException($"next answered an unknown event type '{type}'", 200);
+        if (string.Equals(eventType, "SHUTDOWN", StringComparison.OrdinalIgnoreCase))
+            return new ShutdownEvent((reason ?? "unknown").ToLowerInvariant(), deadlineMs);
+        throw new ExtensionsApiException($"next answered an unknown event type '{eventType}'", 200);
+    }
+
+    private static string? ReadTraceValue(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+        string? value = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("value"u8)) value = JsonValues.String(ref reader);
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return value;
     }
 
     private void AddIdentifier(HttpRequestMessage request)

@@ -1,21 +1,32 @@
 namespace Pulse.Telemetry;
 
 /// <summary>
-/// The <c>record</c> object of every platform event, as one source-generated shape: each event type
-/// fills the fields it has. Numbers are doubles so an integer field sent as 12.0 still parses.
+/// The fields Pulse reads from the <c>record</c> object of a platform event; each event type fills the
+/// ones it has. The <c>metrics</c> object and the three runtimeDone spans are flattened into it.
 /// </summary>
 internal sealed class PlatformRecord
 {
-    public string? RequestId { get; set; }
-    public string? Status { get; set; }
-    public string? ErrorType { get; set; }
-    public string? InitializationType { get; set; }
-    public string? Phase { get; set; }
-    public string? RuntimeVersion { get; set; }
-    public string? Version { get; set; }
-    public PlatformMetrics? Metrics { get; set; }
-    public List<PlatformSpan>? Spans { get; set; }
-    public double? DroppedRecords { get; set; }
-    public double? DroppedBytes { get; set; }
-    public string? Reason { get; set; }
+    public string? RequestId;
+    public string? Status;
+    public string? ErrorType;
+    public string? InitializationType;
+    public string? Phase;
+    public string? RuntimeVersion;
+    public string? Version;
+    public double? DroppedRecords;
+    public double? DroppedBytes;
+    public string? Reason;
+    // metrics
+    public double? DurationMs;
+    public double? BilledDurationMs;
+    public double? MemorySizeMb;
+    public double? MaxMemoryUsedMb;
+    public double? InitDurationMs;
+    public double? RestoreDurationMs;
+    public double? BilledRestoreDurationMs;
+    public double? ProducedBytes;
+    // spans
+    public double? ResponseLatencyMs;
+    public double? ResponseDurationMs;
+    public double? RuntimeOverheadMs;
 }

@@ -4,8 +4,8 @@ namespace Pulse.Telemetry;
 
 /// <summary>
 /// Turns one Telemetry API batch (a JSON array of envelopes) into typed events. A hand-rolled
-/// Utf8JsonReader dispatch on the envelope's <c>type</c>, then a source-generated deserialization of
-/// the <c>record</c> alone: envelope fields may come in any order, an unknown type or a bad record skips
+/// Utf8JsonReader dispatch on the envelope's <c>type</c>, then a hand-rolled read of the
+/// <c>record</c> alone (no serializer: smaller binary, no per-record metadata): envelope fields may come in any order, an unknown type or a bad record skips
 /// that record only (counted), and a syntax error keeps the records read before it. Never throws.
 /// ([JsonPolymorphic] would need the discriminator first or out-of-order metadata buffering, and an
 /// unknown discriminator fails the whole array.)
@@ -98,24 +98,8 @@ public sealed class TelemetryParser
             Counters.MalformedOne();
             return null;
         }
-        PlatformRecord? record;
-        try
-        {
-            record = JsonSerializer.Deserialize(ref recordReader, TelemetryJsonContext.Default.PlatformRecord);
-        }
-        catch (JsonException)
-        {
-            record = null;
-        }
-        catch (InvalidOperationException)
-        {
-            record = null;
-        }
-        if (record is null)
-        {
-            Counters.MalformedOne();
-            return null;
-        }
+        // The record is read from a copy of the reader: the envelope loop above already moved past it.
+        var record = PlatformRecordReader.Read(ref recordReader);
         var result = ToEvent(type, when, record);
         if (result is null) Counters.MalformedOne();
         return result;
@@ -123,7 +107,6 @@ public sealed class TelemetryParser
 
     private TelemetryEvent? ToEvent(EventType type, DateTimeOffset time, PlatformRecord r)
     {
-        var m = r.Metrics;
         switch (type)
         {
             case EventType.InitStart:
@@ -131,39 +114,29 @@ public sealed class TelemetryParser
             case EventType.InitRuntimeDone:
                 return new InitRuntimeDoneEvent(time, r.InitializationType, r.Phase, r.Status, r.ErrorType);
             case EventType.InitReport:
-                return new InitReportEvent(time, r.InitializationType, r.Phase, r.Status, r.ErrorType, m?.DurationMs);
+                return new InitReportEvent(time, r.InitializationType, r.Phase, r.Status, r.ErrorType, r.DurationMs);
             case EventType.RestoreStart:
                 return new RestoreStartEvent(time);
             case EventType.RestoreRuntimeDone:
                 return new RestoreRuntimeDoneEvent(time, r.Status, r.ErrorType);
             case EventType.RestoreReport:
-                return new RestoreReportEvent(time, r.Status, r.ErrorType, m?.DurationMs);
+                return new RestoreReportEvent(time, r.Status, r.ErrorType, r.DurationMs);
             case EventType.Start:
                 return string.IsNullOrEmpty(r.RequestId) ? null : new StartEvent(time, r.RequestId, r.Version);
             case EventType.RuntimeDone:
                 if (string.IsNullOrEmpty(r.RequestId)) return null;
-                return new RuntimeDoneEvent(time, r.RequestId, r.Status, r.ErrorType, m?.DurationMs, m?.ProducedBytes,
-                    Span(r, "responseLatency"), Span(r, "responseDuration"), Span(r, "runtimeOverhead"));
+                return new RuntimeDoneEvent(time, r.RequestId, r.Status, r.ErrorType, r.DurationMs, r.ProducedBytes,
+                    r.ResponseLatencyMs, r.ResponseDurationMs, r.RuntimeOverheadMs);
             case EventType.Report:
                 if (string.IsNullOrEmpty(r.RequestId)) return null;
-                return new ReportEvent(time, r.RequestId, r.Status, r.ErrorType, m?.DurationMs, m?.BilledDurationMs,
-                    m?.MemorySizeMB, m?.MaxMemoryUsedMB, m?.InitDurationMs, m?.RestoreDurationMs, m?.BilledRestoreDurationMs);
+                return new ReportEvent(time, r.RequestId, r.Status, r.ErrorType, r.DurationMs, r.BilledDurationMs,
+                    r.MemorySizeMb, r.MaxMemoryUsedMb, r.InitDurationMs, r.RestoreDurationMs, r.BilledRestoreDurationMs);
             case EventType.LogsDropped:
                 Counters.DroppedByPlatformAdd((long)Math.Max(0, r.DroppedRecords ?? 0));
                 return new LogsDroppedEvent(time, r.DroppedRecords ?? 0, r.DroppedBytes ?? 0, r.Reason);
             default:
                 return null;
         }
-    }
-
-    private static double? Span(PlatformRecord record, string name)
-    {
-        if (record.Spans is null) return null;
-        foreach (var span in record.Spans)
-        {
-            if (string.Equals(span.Name, name, StringComparison.Ordinal)) return span.DurationMs;
-        }
-        return null;
     }
 
     /// <summary>A function log record (text or JSON object): only out-of-memory lines become events.</summary>
