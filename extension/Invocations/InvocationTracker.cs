@@ -30,6 +30,8 @@ public sealed class InvocationTracker
     private readonly Dictionary<string, bool> _completed = new(StringComparer.Ordinal);
     private readonly Queue<string> _completedOrder = new();
     private readonly List<MetricPoint> _scratch = new(32);
+    /// <summary>INIT and restore points seen before the first invocation: they join its line (cold start) when it comes.</summary>
+    private readonly List<MetricPoint> _beforeFirstInvocation = [];
     private readonly IMetricPublisher _publisher;
     private readonly SandboxTags _tags;
     private readonly CostEstimator _cost;
@@ -206,6 +208,15 @@ public sealed class InvocationTracker
         {
             DrainCustomOfCurrent();
             while (_order.First is { } node) GiveUp(node.Value);
+            if (_beforeFirstInvocation.Count > 0)
+            {
+                // INIT without any invocation (unused init): its points leave on their own.
+                var tags = _tags.For(null);
+                _scratch.Clear();
+                foreach (var point in _beforeFirstInvocation) _scratch.Add(point with { Tags = tags });
+                _beforeFirstInvocation.Clear();
+                Publish(_scratch);
+            }
             if (_custom is not null)
             {
                 // Custom metrics sent outside any invocation (during INIT, or with no INVOKE at all).
@@ -413,13 +424,18 @@ public sealed class InvocationTracker
     /// <summary>An INIT-level point joins the cold-start invocation's line when that is still open, else leaves alone.</summary>
     private void AttachSandboxPoint(MetricDefinition metric, double value, DateTimeOffset time)
     {
-        if (_firstRequestId is not null && _states.TryGetValue(_firstRequestId, out var first) && !first.Reported)
+        if (_firstRequestId is null)
+        {
+            if (_beforeFirstInvocation.Count < 16) _beforeFirstInvocation.Add(new MetricPoint(metric, value, time, _tags.For(true)));
+            return;
+        }
+        if (_states.TryGetValue(_firstRequestId, out var first) && !first.Reported)
         {
             first.Held.Add(new MetricPoint(metric, value, time, _tags.For(first.ColdStart), first.RequestId));
             return;
         }
         _scratch.Clear();
-        _scratch.Add(new MetricPoint(metric, value, time, _tags.For(_firstRequestId is null ? true : null), _firstRequestId));
+        _scratch.Add(new MetricPoint(metric, value, time, _tags.For(null), _firstRequestId));
         Publish(_scratch);
     }
 
@@ -502,6 +518,12 @@ public sealed class InvocationTracker
         state = Rent(requestId, coldStart, firstSeen);
         _states.Add(requestId, state);
         _order.AddLast(state.Node);
+        if (_beforeFirstInvocation.Count > 0)
+        {
+            var tags = _tags.For(coldStart);
+            foreach (var point in _beforeFirstInvocation) state.Held.Add(point with { RequestId = requestId, Tags = tags });
+            _beforeFirstInvocation.Clear();
+        }
         return state;
     }
 

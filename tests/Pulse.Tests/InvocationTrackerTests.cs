@@ -203,6 +203,17 @@ public sealed class InvocationTrackerTests
     }
 
     [Fact]
+    public void Init_duration_of_a_sandbox_never_invoked_leaves_at_shutdown()
+    {
+        var h = new TrackerHarness();
+        h.Feed(TelemetryJson.InitStart(), TelemetryJson.InitReport(88));
+        Assert.Empty(h.Published.All);
+        h.Tracker.CompleteAll();
+        var init = Assert.Single(h.Published.All);
+        Assert.Equal(("init_duration", 88.0, (string?)null), (init.Metric.Name, init.Value, init.RequestId));
+    }
+
+    [Fact]
     public void Init_duration_falls_back_to_the_report_when_initReport_is_missing()
     {
         var h = new TrackerHarness();
