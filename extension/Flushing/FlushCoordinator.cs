@@ -26,6 +26,7 @@ public sealed class FlushCoordinator : IMetricPublisher, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<double> _latencies = new(MaxLatencySamples);
     private readonly object _latencyGate = new();
+    private readonly HeapTrimmer _heap = new();
     private int _signalled;
     private Task? _loop;
 
@@ -120,8 +121,12 @@ public sealed class FlushCoordinator : IMetricPublisher, IAsyncDisposable
             {
                 if (_latencies.Count < MaxLatencySamples) _latencies.Add(elapsed);
             }
+            if (_strategy.Mode != FlushMode.End) _heap.AfterFlush();
         }
     }
+
+    /// <summary>In end mode the flush is on the /next path: the lifecycle trims the heap after /next instead.</summary>
+    public void TrimHeap() => _heap.AfterFlush();
 
     /// <summary>The flush latencies measured since the last call (at most 100), for self-metrics.</summary>
     public double[] TakeLatencies()

@@ -179,6 +179,7 @@ public sealed class PulseExtension
                     tracker.OnInvoke(invoke.RequestId, invoke.DeadlineMs, DateTimeOffset.UtcNow);
                     if (strategy.Mode == FlushMode.End) await FlushAtEndAsync(pipeline, invoke).ConfigureAwait(false);
                     _pendingNext = client.NextAsync(cancellationToken);
+                    if (strategy.Mode == FlushMode.End) pipeline.Flusher.TrimHeap();
                     break;
                 case ShutdownEvent shutdown:
                     return await ShutdownAsync(shutdown, pipeline, dispatcher, server).ConfigureAwait(false);
