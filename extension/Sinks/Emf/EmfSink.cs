@@ -24,6 +24,8 @@ public sealed class EmfSink : IMetricSink
     private readonly PulseLog _log;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly List<MetricGroup> _groups = [];
+    // Enhanced points group by request id alone (no key to build); custom points by request id and tag set.
+    private readonly Dictionary<string, MetricGroup> _groupsByRequest = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MetricGroup> _groupsByKey = new(StringComparer.Ordinal);
     private readonly Stack<MetricGroup> _spareGroups = new();
     private readonly object _exportGate = new();
@@ -85,13 +87,14 @@ public sealed class EmfSink : IMetricSink
                 SkippedPoints++;
                 continue;
             }
-            var key = GroupKey(point);
-            if (!_groupsByKey.TryGetValue(key, out var group) || !group.CanTake(point))
+            var groups = point.Metric.IsCustom ? _groupsByKey : _groupsByRequest;
+            var key = point.Metric.IsCustom ? GroupKey(point) : point.RequestId ?? "";
+            if (!groups.TryGetValue(key, out var group) || !group.CanTake(point))
             {
                 group = _spareGroups.Count > 0 ? _spareGroups.Pop() : new MetricGroup();
                 group.Start(point);
                 _groups.Add(group);
-                _groupsByKey[key] = group;
+                groups[key] = group;
             }
             group.Add(point);
         }
@@ -99,9 +102,7 @@ public sealed class EmfSink : IMetricSink
 
     private static string GroupKey(MetricPoint point)
     {
-        var id = point.RequestId ?? "";
-        if (!point.Metric.IsCustom || point.Tags.Extra.Count == 0) return point.Metric.IsCustom ? "c|" + id : "e|" + id;
-        var key = "c|" + id;
+        var key = point.RequestId ?? "";
         foreach (var (k, v) in point.Tags.Extra) key += "|" + k + "=" + v;
         return key;
     }
@@ -114,6 +115,7 @@ public sealed class EmfSink : IMetricSink
             _spareGroups.Push(group);
         }
         _groups.Clear();
+        _groupsByRequest.Clear();
         _groupsByKey.Clear();
     }
 
