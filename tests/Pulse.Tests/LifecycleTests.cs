@@ -21,6 +21,7 @@ public sealed class LifecycleTests : IDisposable
     private readonly StringWriter _log = new();
     private readonly CapturingStream _stdout = new();
     private readonly int _statsdPort = TestEnvironment.FreeUdpPort();
+    private readonly TaskCompletionSource<int> _watchdogExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public LifecycleTests() => File.WriteAllText(_hosts, "127.0.0.1 localhost\n127.0.0.1 sandbox.localdomain\n");
 
@@ -45,7 +46,7 @@ public sealed class LifecycleTests : IDisposable
             .WithLog(TextWriter.Synchronized(_log))
             .WithStandardOutput(_stdout)
             .WithHostsFile(_hosts)
-            .WithExit(code => throw new InvalidOperationException($"the watchdog fired (exit {code})"));
+            .WithExit(code => _watchdogExit.TrySetResult(code));
         if (sinks is not null) builder.WithSinks(sinks);
         return builder.Build();
     }
@@ -131,6 +132,7 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal(0, self.GetProperty("pulse_telemetry_malformed").GetDouble());
         Assert.Equal(0, self.GetProperty("pulse_points_dropped").GetDouble());
         Assert.Contains("summary:", _log.ToString());
+        Assert.False(_watchdogExit.Task.IsCompleted);
     }
 
     [Fact]
@@ -222,6 +224,39 @@ public sealed class LifecycleTests : IDisposable
         Assert.True(api.NextCalls[1] - invokeAnswered < TimeSpan.FromSeconds(5));
         Assert.Equal(11.642, LineFor(EmfLines(), A, "duration").GetProperty("duration").GetDouble());
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task The_shutdown_watchdog_exits_when_a_sink_breaks_its_contract_and_blocks()
+    {
+        using var release = new ManualResetEventSlim(false);
+        await using var api = new FakeExtensionsApi((n, _) => Task.FromResult(n == 1 ? FakeExtensionsApi.Invoke(A) : FakeExtensionsApi.Shutdown()));
+        var blocking = new BlockingAtShutdownDelivery(release);
+        var run = Extension(api, sinks: ctx => [.. SinkFactory.CreateAll(ctx), blocking]).RunAsync();
+        try
+        {
+            var code = await _watchdogExit.Task.WaitAsync(RunLimit);
+            Assert.Equal(0, code);
+            Assert.False(run.IsCompleted);
+            Assert.Contains("exiting now", _log.ToString());
+        }
+        finally
+        {
+            release.Set();
+            await run.WaitAsync(RunLimit);
+        }
+    }
+
+    /// <summary>Blocks in Enqueue once the SHUTDOWN points arrive (a contract violation the watchdog must survive).</summary>
+    private sealed class BlockingAtShutdownDelivery(ManualResetEventSlim release) : ISinkDelivery
+    {
+        public string SinkName => "blocking";
+        public void Enqueue(IReadOnlyList<MetricPoint> points)
+        {
+            if (points.Any(p => p.Metric.Name == "shutdowns")) release.Wait(TimeSpan.FromSeconds(60));
+        }
+        public Task FlushAsync(DateTimeOffset deadline, CancellationToken cancellationToken) => Task.CompletedTask;
+        public DeliveryStats GetStats() => default;
     }
 
     /// <summary>A delivery whose backend never answers and which ignores its deadline.</summary>
