@@ -23,7 +23,10 @@ public interface ISinkDelivery
     /// <summary>
     /// Sends what is buffered. Returns by <paramref name="deadline"/> (or when cancelled) whatever the
     /// backend does; points not acknowledged by then stay buffered for the next flush (or are counted as
-    /// dropped when the buffer is full or the delivery gives up on them). Must not throw.
+    /// dropped when the buffer is full or the delivery gives up on them). Must not throw. May be called
+    /// again while a previous call is still running (background flush and the SHUTDOWN flush): serialize
+    /// internally. The caller also stops waiting at the deadline, so a call that overruns it only wastes
+    /// its own work.
     /// </summary>
     Task FlushAsync(DateTimeOffset deadline, CancellationToken cancellationToken);
 
