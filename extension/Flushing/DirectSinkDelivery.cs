@@ -73,12 +73,14 @@ public sealed class DirectSinkDelivery : ISinkDelivery
                     Requeue(batch);
                     return;
                 }
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(remaining);
                 ExportResult result;
                 try
                 {
-                    result = await _sink.ExportAsync(batch, timeout.Token).WaitAsync(remaining, cancellationToken).ConfigureAwait(false);
+                    // A local sink finishes synchronously: no deadline timer is armed for it. One that does not
+                    // is waited for until the deadline only (its outcome is then unknown: counted as dropped).
+                    var export = _sink.ExportAsync(batch, cancellationToken);
+                    result = export.IsCompleted ? await export.ConfigureAwait(false)
+                        : await export.WaitAsync(remaining, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {

@@ -144,14 +144,9 @@ public sealed class FlushCoordinator : IMetricPublisher, IAsyncDisposable
         var token = _stopping.Token;
         while (!token.IsCancellationRequested)
         {
-            try
-            {
-                await _signal.WaitAsync(token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            // No token on the wait (it would register a cancellation callback per invocation): Dispose releases it.
+            await _signal.WaitAsync().ConfigureAwait(false);
+            if (token.IsCancellationRequested) return;
             Volatile.Write(ref _signalled, 0);
             await FlushAsync(BackgroundDeadline(), token).ConfigureAwait(false);
         }
@@ -174,7 +169,9 @@ public sealed class FlushCoordinator : IMetricPublisher, IAsyncDisposable
     /// <summary>Stops background flushing (the final flush is the caller's, with its own deadline).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_stopping.IsCancellationRequested) return;
         _stopping.Cancel();
+        _signal.Release();
         if (_loop is not null)
         {
             try { await _loop.WaitAsync(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false); }
