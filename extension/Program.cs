@@ -1,15 +1,25 @@
+using Pulse.Lifecycle;
+using Pulse.Sinks;
+
 namespace Pulse;
 
 internal static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] is "--version" or "-v")
         {
             Console.Out.WriteLine($"pulse {BuildInfo.Version}");
             return 0;
         }
-        Console.Error.WriteLine("pulse: the extension core is not built yet");
-        return 1;
+        // Lambda matches the registered name against the file it launched from /opt/extensions.
+        var launchedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
+        return await PulseExtension.CreateBuilder()
+            .WithExtensionName(string.IsNullOrEmpty(launchedAs) ? "pulse" : launchedAs)
+            .WithStandardOutput(Console.OpenStandardOutput())
+            .WithLog(Console.Error)
+            .WithSinks(SinkFactory.CreateAll)
+            .Build()
+            .RunAsync();
     }
 }

@@ -1,0 +1,303 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Pulse.Config;
+using Pulse.Flushing;
+using Pulse.Invocations;
+using Pulse.Sinks;
+using Pulse.Sources;
+using Pulse.Telemetry;
+
+namespace Pulse.Lifecycle;
+
+/// <summary>
+/// The extension's life: the start-up critical path (register, listener, subscribe, first /next — nothing
+/// else), then the pipeline built while the first /next is pending, the event loop, and SHUTDOWN. Any
+/// internal fault is logged once and Pulse falls back to an idle loop that keeps calling /next, so the
+/// function never notices.
+/// </summary>
+public sealed class PulseExtension
+{
+    private readonly PulseOptions _options;
+    private readonly PulseLog _log;
+    private Task<ExtensionEvent>? _pendingNext;
+    private Timer? _watchdog;
+
+    public PulseExtension(PulseOptions options)
+    {
+        _options = options;
+        _log = new PulseLog(options.Log);
+    }
+
+    public static PulseExtensionBuilder CreateBuilder() => new();
+
+    /// <summary>Exec → first /next request, in ms (from /proc; null when unknown).</summary>
+    public double? ReadyMs { get; private set; }
+    /// <summary>Main (this call) → first /next request, in ms.</summary>
+    public double MainToNextMs { get; private set; }
+    public bool TelemetrySubscribed { get; private set; }
+    public int? TelemetryPort { get; private set; }
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var main = Stopwatch.GetTimestamp();
+        var env = new EnvironmentReader(_options.Environment, _log);
+        var startup = StartupSettings.Read(env, _options.ExtensionName);
+        using var client = new ExtensionsApiClient(startup.RuntimeApi);
+        // Resolved while /register is in flight (it reads /etc/hosts; DNS only if the name is not there).
+        var address = ListenerAddress.ResolveAsync(_options.HostsFile);
+
+        RegistrationResult registration;
+        try
+        {
+            registration = await client.RegisterAsync(startup.ExtensionName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.Error($"register with the Extensions API at {startup.RuntimeApi} failed ({e.GetType().Name}: {e.Message}); Pulse exits");
+            return 1;
+        }
+
+        var counters = new TelemetryCounters();
+        var dispatcher = new TelemetryBatchDispatcher(new TelemetryParser(counters), _log);
+        var server = await StartTelemetryAsync(client, address, startup.TelemetryPort, dispatcher, cancellationToken).ConfigureAwait(false);
+
+        _pendingNext = client.NextAsync(cancellationToken);
+        MainToNextMs = Stopwatch.GetElapsedTime(main).TotalMilliseconds;
+        ReadyMs = ProcessClock.MillisecondsSinceStart();
+
+        Pipeline pipeline;
+        try
+        {
+            pipeline = BuildPipeline(env, registration, dispatcher);
+        }
+        catch (Exception e)
+        {
+            _log.Error($"internal fault while starting ({e.GetType().Name}: {e.Message}); metrics are off, Pulse keeps the function running");
+            if (server is not null) await server.DisposeAsync().ConfigureAwait(false);
+            return await IdleLoopAsync(client, cancellationToken).ConfigureAwait(false);
+        }
+        _log.Info($"ready: exec → first /next {(ReadyMs is { } r ? $"{r:0.0} ms" : "unknown")} (Main → first /next {MainToNextMs:0.00} ms); " +
+                  $"telemetry {(TelemetrySubscribed ? $"on port {TelemetryPort}" : "off")}; flush {pipeline.Settings.Flush}; " +
+                  $"sinks {string.Join(",", pipeline.Flusher.Deliveries.Select(d => d.SinkName))}");
+
+        try
+        {
+            return await EventLoopAsync(client, pipeline, dispatcher, server, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExtensionsApiException e)
+        {
+            // The API itself refused us (4xx/5xx or not its protocol): the platform wants the extension gone.
+            _log.Error($"the Extensions API failed ({e.Message}); Pulse exits");
+            await StopQuietlyAsync(pipeline, server).ConfigureAwait(false);
+            return 1;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.Error($"internal fault ({e.GetType().Name}: {e.Message}); metrics are off, Pulse keeps the function running");
+            await StopQuietlyAsync(pipeline, server).ConfigureAwait(false);
+            return await IdleLoopAsync(client, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<TelemetryHttpServer?> StartTelemetryAsync(ExtensionsApiClient client, Task<IPAddress> address, int port,
+        TelemetryBatchDispatcher dispatcher, CancellationToken cancellationToken)
+    {
+        TelemetryHttpServer? server = null;
+        try
+        {
+            var bindAddress = await address.ConfigureAwait(false);
+            try
+            {
+                server = TelemetryHttpServer.Start(bindAddress, port, dispatcher, _log);
+            }
+            catch (SocketException) when (!IPAddress.IsLoopback(bindAddress))
+            {
+                _log.Warn($"telemetry listener: {bindAddress} ({ListenerAddress.SandboxHost}) cannot be bound; using 127.0.0.1");
+                server = TelemetryHttpServer.Start(IPAddress.Loopback, port, dispatcher, _log);
+            }
+            TelemetryPort = server.Port;
+            var (status, body) = await client.SubscribeTelemetryAsync(server.Port, cancellationToken).ConfigureAwait(false);
+            TelemetrySubscribed = status == 200;
+            if (!TelemetrySubscribed)
+                _log.Warn($"the Telemetry API subscription answered {status} ({body}); running without telemetry: only invocations and custom metrics are reported");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            TelemetrySubscribed = false;
+            _log.Warn($"telemetry is off ({e.GetType().Name}: {e.Message}); only invocations and custom metrics are reported");
+        }
+        if (!TelemetrySubscribed && server is not null)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            server = null;
+        }
+        return server;
+    }
+
+    private Pipeline BuildPipeline(EnvironmentReader env, RegistrationResult registration, TelemetryBatchDispatcher dispatcher)
+    {
+        var settings = PulseSettings.Read(env);
+        if (settings.FunctionName == "unknown" && registration.FunctionName is { Length: > 0 } name) settings = settings with { FunctionName = name };
+        _log.Level = settings.LogLevel;
+
+        var deliveries = _options.SinkBuilder(new SinkContext(settings, env, _log, _options.StandardOutput));
+        var tags = new SandboxTags(settings) { AccountId = registration.AccountId ?? "none" };
+        var price = PriceTable.For(settings.Region, settings.Architecture);
+        price = new LambdaPrice(settings.PricePerGbSecond ?? price.PerGbSecond, settings.PricePerRequest ?? price.PerRequest);
+
+        InvocationTracker? tracker = null;
+        var flusher = new FlushCoordinator(deliveries, settings.Flush, () => tracker?.CurrentDeadlineMs ?? 0, _log);
+        tracker = new InvocationTracker(flusher, tags, new CostEstimator(price), _log, ProcessClock.StartTime(), settings.MemorySizeMb,
+            emitRuntimeDoneEarly: settings.Flush.Mode == FlushMode.End, telemetryAvailable: TelemetrySubscribed);
+
+        CustomMetricAggregator? aggregator = null;
+        DogStatsDListener? dogStatsD = null;
+        if (settings.DogStatsDPort > 0)
+        {
+            aggregator = new CustomMetricAggregator(_log);
+            dogStatsD = DogStatsDListener.TryStart(settings.DogStatsDPort, aggregator, _log);
+            if (dogStatsD is null) aggregator = null;
+            else tracker.AttachCustomMetrics(aggregator);
+        }
+        flusher.Start();
+        dispatcher.SetConsumer(tracker.OnTelemetry);
+        return new Pipeline(settings, tracker, tags, flusher, aggregator, dogStatsD);
+    }
+
+    private async Task<int> EventLoopAsync(ExtensionsApiClient client, Pipeline pipeline, TelemetryBatchDispatcher dispatcher,
+        TelemetryHttpServer? server, CancellationToken cancellationToken)
+    {
+        var tracker = pipeline.Tracker;
+        var strategy = pipeline.Settings.Flush;
+        while (true)
+        {
+            var next = await AwaitNextAsync(client, cancellationToken).ConfigureAwait(false);
+            switch (next)
+            {
+                case InvokeEvent invoke:
+                    tracker.OnInvoke(invoke.RequestId, invoke.DeadlineMs, DateTimeOffset.UtcNow);
+                    if (strategy.Mode == FlushMode.End) await FlushAtEndAsync(pipeline, invoke).ConfigureAwait(false);
+                    _pendingNext = client.NextAsync(cancellationToken);
+                    if (strategy.Mode == FlushMode.End) pipeline.Flusher.TrimHeap();
+                    break;
+                case ShutdownEvent shutdown:
+                    return await ShutdownAsync(shutdown, pipeline, dispatcher, server).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>PULSE_FLUSH=end: wait for this invocation's runtimeDone, flush, all within the budget and before the deadline.</summary>
+    private async Task FlushAtEndAsync(Pipeline pipeline, InvokeEvent invoke)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var limit = now + pipeline.Settings.Flush.EndBudget;
+        if (invoke.DeadlineMs > 0)
+        {
+            var beforeDeadline = DateTimeOffset.FromUnixTimeMilliseconds(invoke.DeadlineMs) - FlushCoordinator.DeadlineMargin;
+            if (beforeDeadline < limit) limit = beforeDeadline;
+        }
+        if (TelemetrySubscribed) await pipeline.Tracker.WaitForRuntimeDoneAsync(invoke.RequestId, limit - DateTimeOffset.UtcNow).ConfigureAwait(false);
+        await pipeline.Flusher.FlushAsync(limit).ConfigureAwait(false);
+    }
+
+    private async Task<ExtensionEvent> AwaitNextAsync(ExtensionsApiClient client, CancellationToken cancellationToken)
+    {
+        // A refused or reset connection to the local API is retried a few times; an error status is final (spec: 500 → exit).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await (_pendingNext ?? client.NextAsync(cancellationToken)).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e) when (attempt < 3 && e.StatusCode is null)
+            {
+                _log.Warn($"/next failed ({e.Message}); retrying");
+                await Task.Delay(50 * attempt, cancellationToken).ConfigureAwait(false);
+                _pendingNext = client.NextAsync(cancellationToken);
+            }
+        }
+    }
+
+    private async Task<int> ShutdownAsync(ShutdownEvent shutdown, Pipeline pipeline, TelemetryBatchDispatcher dispatcher, TelemetryHttpServer? server)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var end = now + _options.ShutdownBudget;
+        if (shutdown.DeadlineMs > 0)
+        {
+            var platform = DateTimeOffset.FromUnixTimeMilliseconds(shutdown.DeadlineMs) - TimeSpan.FromMilliseconds(200);
+            if (platform < end) end = platform;
+        }
+        // The watchdog: whatever hangs, the process is gone before the platform's SIGKILL.
+        var exit = _options.Exit;
+        var watchdogDue = end - now;
+        _watchdog = new Timer(_ =>
+        {
+            _log.Warn("shutdown: the final flush outlived its budget; exiting now");
+            exit(0);
+        }, null, watchdogDue > TimeSpan.Zero ? watchdogDue : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        var flushDeadline = end - TimeSpan.FromMilliseconds(100);
+
+        var tracker = pipeline.Tracker;
+        if (TelemetrySubscribed && shutdown.Reason != "timeout")
+        {
+            var wait = pipeline.Settings.ShutdownReportWait;
+            var room = flushDeadline - DateTimeOffset.UtcNow - TimeSpan.FromMilliseconds(200);
+            if (room < wait) wait = room;
+            if (wait > TimeSpan.Zero && !await tracker.WaitForOwedReportsAsync(wait).ConfigureAwait(false))
+                _log.Info($"shutdown: {tracker.OwedReports} REPORTs still owed after {wait.TotalMilliseconds:0} ms; flushing without them");
+        }
+        tracker.CompleteAll();
+        tracker.OnShutdown(DateTimeOffset.UtcNow);
+        await pipeline.Flusher.DisposeAsync().ConfigureAwait(false);
+        if (pipeline.Settings.SelfMetrics)
+        {
+            pipeline.Flusher.Publish(SelfMetrics.Collect(ReadyMs, pipeline.Flusher.TakeLatencies(), dispatcher.Counters, tracker,
+                pipeline.Flusher.Deliveries, pipeline.Tags.For(null), DateTimeOffset.UtcNow));
+        }
+        await pipeline.Flusher.FlushAsync(flushDeadline).ConfigureAwait(false);
+        _log.Info(SelfMetrics.Summary(ReadyMs, dispatcher.Counters, tracker, pipeline.Flusher.Deliveries));
+        await StopQuietlyAsync(pipeline, server).ConfigureAwait(false);
+        _watchdog.Dispose();
+        return 0;
+    }
+
+    private static async Task StopQuietlyAsync(Pipeline pipeline, TelemetryHttpServer? server)
+    {
+        try
+        {
+            await pipeline.Flusher.DisposeAsync().ConfigureAwait(false);
+            if (pipeline.DogStatsD is not null) await pipeline.DogStatsD.DisposeAsync().ConfigureAwait(false);
+            if (server is not null) await server.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Stopping: nothing left to protect.
+        }
+    }
+
+    /// <summary>The fallback: keep calling /next so the function runs as if Pulse were not there; exit at SHUTDOWN.</summary>
+    private async Task<int> IdleLoopAsync(ExtensionsApiClient client, CancellationToken cancellationToken)
+    {
+        var pending = _pendingNext;
+        _pendingNext = null;
+        // A SHUTDOWN already received (the fault happened while handling it): nothing left but to exit.
+        if (pending is { IsCompletedSuccessfully: true, Result: ShutdownEvent }) return 0;
+        while (true)
+        {
+            ExtensionEvent next;
+            try
+            {
+                // A /next still in flight answers with the next event; a completed one was already handled.
+                next = await (pending is { IsCompleted: false } ? pending : client.NextAsync(cancellationToken)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _log.Error($"idle loop: /next failed ({e.GetType().Name}: {e.Message}); Pulse exits");
+                return 1;
+            }
+            pending = null;
+            if (next is ShutdownEvent) return 0;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using Pulse.Flushing;
+using Pulse.Sinks.Emf;
+
+namespace Pulse.Sinks;
+
+/// <summary>
+/// Builds one delivery per name in PULSE_SINKS. To add a sink: add its name to <see cref="KnownSinks"/>
+/// and a case to <see cref="Create"/> that wraps it in its delivery (network sinks in a buffered one).
+/// Built after the first /next, off the start-up path.
+/// </summary>
+public static class SinkFactory
+{
+    public static IReadOnlyList<string> KnownSinks { get; } = ["emf"];
+
+    /// <summary>The delivery for one sink name, or null when the name is unknown.</summary>
+    public static ISinkDelivery? Create(string name, SinkContext context) => name switch
+    {
+        "emf" => new DirectSinkDelivery(
+            new EmfSink(context.StandardOutput, context.Settings.EmfNamespace, context.Settings.EmfDimensions, context.Log),
+            context.Settings.BufferMaxPoints, context.Log),
+        _ => null,
+    };
+
+    /// <summary>Every configured delivery; unknown names yield one clear line; with none left, EMF alone.</summary>
+    public static IReadOnlyList<ISinkDelivery> CreateAll(SinkContext context)
+    {
+        var deliveries = new List<ISinkDelivery>();
+        foreach (var name in context.Settings.Sinks)
+        {
+            ISinkDelivery? delivery;
+            try
+            {
+                delivery = Create(name, context);
+            }
+            catch (Exception e)
+            {
+                context.Log.Error($"sink {name} could not be built ({e.GetType().Name}: {e.Message}); it is disabled");
+                continue;
+            }
+            if (delivery is null)
+            {
+                context.Environment.Invalid("PULSE_SINKS", string.Join(",", context.Settings.Sinks),
+                    $"a list of {string.Join(", ", KnownSinks)}", $"the other sinks ('{name}' is ignored)");
+                continue;
+            }
+            deliveries.Add(delivery);
+        }
+        if (deliveries.Count == 0)
+        {
+            context.Log.Warn("PULSE_SINKS names no usable sink; using emf");
+            deliveries.Add(Create("emf", context)!);
+        }
+        return deliveries;
+    }
+}
