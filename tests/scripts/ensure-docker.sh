@@ -15,6 +15,15 @@ log=${PULSE_DOCKERD_LOG:-/tmp/pulse-dockerd.log}
 say() { echo "[docker] $*"; }
 
 engine_answers() { timeout 20 docker info >/dev/null 2>&1; }
+# A live process with this exact name (zombies left by a killed session do not count).
+alive() {
+  local pid state
+  for pid in $(pgrep -x "$1" 2>/dev/null); do
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+    [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ] && return 0
+  done
+  return 1
+}
 
 if ! command -v docker >/dev/null 2>&1 || ! engine_answers; then
   if [ "$(id -u)" != 0 ]; then
@@ -30,7 +39,7 @@ if ! command -v docker >/dev/null 2>&1 || ! engine_answers; then
       sleep 5
     done
   fi
-  if pgrep -x dockerd >/dev/null 2>&1; then
+  if alive dockerd; then
     say "dockerd runs but does not answer yet; waiting for it"
   else
     # A machine whose processes were killed (CI after a session) keeps pid files and sockets that
@@ -38,7 +47,7 @@ if ! command -v docker >/dev/null 2>&1 || ! engine_answers; then
     for f in /var/run/docker.pid /run/docker.pid; do
       [ -e "$f" ] && { say "removing stale $f"; rm -f "$f"; }
     done
-    if ! pgrep -x containerd >/dev/null 2>&1; then
+    if ! alive containerd; then
       for f in /var/run/docker/containerd/containerd.pid /run/docker/containerd/containerd.pid; do
         [ -e "$f" ] && { say "removing stale $f"; rm -f "$f"; }
       done
