@@ -29,5 +29,11 @@ public sealed record InvokeResult(HttpStatusCode Status, string Body, IReadOnlyD
             ? value.GetString()
             : null;
 
+    /// <summary>The request id the platform gave the invocation (RIE's X-Amzn-RequestId header; else the test function's answer).</summary>
+    public string? RequestId => Headers.GetValueOrDefault("X-Amzn-RequestId") ?? Property("requestId");
+
+    /// <summary>Lambda's marker of a failed invocation (X-Amz-Function-Error), or null.</summary>
+    public string? FunctionError => Headers.GetValueOrDefault("X-Amz-Function-Error");
+
     public override string ToString() => $"{(int)Status} {Body}";
 }
