@@ -1,0 +1,69 @@
+namespace Pulse.Sinks.Datadog;
+
+/// <summary>Settings of the datadog sink, read once from the environment (README in extension/Sinks/ lists them).</summary>
+public sealed record DatadogSettings
+{
+    public const string DefaultSite = "datadoghq.com";
+    public const string DistributionPointsPath = "/api/v1/distribution_points";
+
+    public required Uri DistributionPointsUrl { get; init; }
+    public required string ApiKey { get; init; }
+    /// <summary>Content-Encoding deflate (the only compression the distribution points API documents).</summary>
+    public bool Deflate { get; init; } = true;
+
+    /// <summary>
+    /// Reads PULSE_DATADOG_API_KEY (else DD_API_KEY), PULSE_DATADOG_SITE (else DD_SITE), PULSE_DATADOG_URL and
+    /// PULSE_DATADOG_COMPRESSION. Without a key the sink cannot work: one line says so and null is returned
+    /// (the sink is disabled, the extension keeps running).
+    /// </summary>
+    public static DatadogSettings? FromEnvironment(Func<string, string?> getVariable, Action<string> log)
+    {
+        var apiKey = getVariable("PULSE_DATADOG_API_KEY")?.Trim();
+        if (string.IsNullOrEmpty(apiKey)) apiKey = getVariable("DD_API_KEY")?.Trim();
+        if (string.IsNullOrEmpty(apiKey))
+        {
+            log("datadog sink disabled: no API key (set PULSE_DATADOG_API_KEY or DD_API_KEY)");
+            return null;
+        }
+        if (apiKey.Any(c => c < ' ' || c > '~'))
+        {
+            log("datadog sink disabled: the API key contains characters that cannot go in an HTTP header");
+            return null;
+        }
+
+        Uri? url = null;
+        var rawUrl = getVariable("PULSE_DATADOG_URL")?.Trim();
+        if (!string.IsNullOrEmpty(rawUrl))
+        {
+            if (Uri.TryCreate(rawUrl, UriKind.Absolute, out var parsed) && (parsed.Scheme == Uri.UriSchemeHttp || parsed.Scheme == Uri.UriSchemeHttps))
+                url = parsed.AbsolutePath is "" or "/" ? new Uri(parsed, DistributionPointsPath) : parsed;
+            else
+                log($"PULSE_DATADOG_URL='{rawUrl}' is not an absolute http(s) URL; using the site's intake");
+        }
+        url ??= new Uri($"https://api.{ReadSite(getVariable, log)}{DistributionPointsPath}");
+
+        var deflate = true;
+        var rawCompression = getVariable("PULSE_DATADOG_COMPRESSION")?.Trim();
+        if (!string.IsNullOrEmpty(rawCompression))
+        {
+            if (rawCompression.Equals("none", StringComparison.OrdinalIgnoreCase)) deflate = false;
+            else if (!rawCompression.Equals("deflate", StringComparison.OrdinalIgnoreCase))
+                log($"PULSE_DATADOG_COMPRESSION='{rawCompression}' is not supported (deflate or none); using deflate");
+        }
+        return new DatadogSettings { DistributionPointsUrl = url, ApiKey = apiKey, Deflate = deflate };
+    }
+
+    private static string ReadSite(Func<string, string?> getVariable, Action<string> log)
+    {
+        var name = "PULSE_DATADOG_SITE";
+        var site = getVariable(name)?.Trim();
+        if (string.IsNullOrEmpty(site)) { name = "DD_SITE"; site = getVariable(name)?.Trim(); }
+        if (string.IsNullOrEmpty(site)) return DefaultSite;
+        site = site.ToLowerInvariant();
+        if (site.StartsWith("api.", StringComparison.Ordinal)) site = site[4..];
+        var valid = site.Contains('.') && site.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-') && !site.StartsWith('.') && !site.EndsWith('.');
+        if (valid) return site;
+        log($"{name}='{site}' is not a Datadog site such as datadoghq.com or datadoghq.eu; using {DefaultSite}");
+        return DefaultSite;
+    }
+}
