@@ -220,10 +220,15 @@ public sealed class NetworkDelivery
         }
     }
 
+    /// <summary>
+    /// Points in flight are not counted against the bound (they may be acknowledged in a moment); if their
+    /// request fails they come back at the head and are then the first to go. So memory stays within
+    /// MaxBufferedPoints + MaxBatchPoints, and the oldest data is what is dropped.
+    /// </summary>
     private int TrimOverflowLocked()
     {
         var dropped = 0;
-        while (_buffer.Count > 0 && _buffer.Count + _inFlight > _options.MaxBufferedPoints)
+        while (_buffer.Count > _options.MaxBufferedPoints)
         {
             _buffer.RemoveFirst();
             dropped++;
