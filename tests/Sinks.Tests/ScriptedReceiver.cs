@@ -20,7 +20,7 @@ internal sealed class ScriptedReceiver : IAsyncDisposable
 
     private readonly Func<ReceivedRequest, ReceiverAction> _script;
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
-    private readonly ConcurrentQueue<ReceivedRequest> _acknowledged = new();
+    private readonly List<ReceivedRequest> _acknowledged = [];
     private readonly ConcurrentDictionary<int, Socket> _connections = new();
     private TcpListener? _listener;
     private CancellationTokenSource? _stop;
@@ -40,7 +40,10 @@ internal sealed class ScriptedReceiver : IAsyncDisposable
 
     public IReadOnlyList<ReceivedRequest> Received => _received.ToArray();
 
-    public IReadOnlyList<ReceivedRequest> Acknowledged => _acknowledged.ToArray();
+    public IReadOnlyList<ReceivedRequest> Acknowledged
+    {
+        get { lock (_acknowledged) return _acknowledged.ToArray(); }
+    }
 
     public int ConnectionsAccepted => Volatile.Read(ref _connectionCount);
 
@@ -137,8 +140,18 @@ internal sealed class ScriptedReceiver : IAsyncDisposable
                 var head = new StringBuilder($"HTTP/1.1 {action.Status} {Reason(action.Status)}\r\nContent-Length: 0\r\n");
                 if (action.RetryAfter is not null) head.Append($"Retry-After: {action.RetryAfter}\r\n");
                 head.Append("\r\n");
-                await socket.SendAsync(Encoding.ASCII.GetBytes(head.ToString()), SocketFlags.None, stop).ConfigureAwait(false);
-                if (action.Status is >= 200 and < 300) _acknowledged.Enqueue(request);
+                // Recorded before the answer is written: the client may check the receiver the moment it reads it.
+                var acknowledged = action.Status is >= 200 and < 300;
+                if (acknowledged) lock (_acknowledged) _acknowledged.Add(request);
+                try
+                {
+                    await socket.SendAsync(Encoding.ASCII.GetBytes(head.ToString()), SocketFlags.None, stop).ConfigureAwait(false);
+                }
+                catch
+                {
+                    if (acknowledged) lock (_acknowledged) _acknowledged.Remove(request);
+                    throw;
+                }
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or IOException)
