@@ -88,7 +88,7 @@ internal static class NodeDecoder
         var lockHash = Convert.ToHexString(SHA256.HashData(await File.ReadAllBytesAsync(lockFile)));
         if (File.Exists(stamp) && (await File.ReadAllTextAsync(stamp)).Trim() == lockHash) return null;
 
-        var (exit, stdout, stderr) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], InstallTimeout);
+        var (exit, stdout, stderr) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", "--fetch-retry-mintimeout=2000", "--fetch-retry-maxtimeout=10000"], InstallTimeout);
         if (exit != 0)
         {
             var last = (stderr + "\n" + stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
