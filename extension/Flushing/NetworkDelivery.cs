@@ -61,7 +61,7 @@ public sealed class NetworkDelivery
         }
         if (overflowStarted)
         {
-            _log($"{SinkName}: buffer full ({_options.MaxBufferedPoints} points, {NetworkDeliveryOptions.BufferMaxPointsVariable}); dropping the oldest points until delivery catches up (counted in dropped)");
+            _log($"sink {SinkName}: buffer full ({_options.MaxBufferedPoints} points, {NetworkDeliveryOptions.BufferMaxPointsVariable}); dropping the oldest points until delivery catches up (counted in dropped)");
         }
     }
 
@@ -85,7 +85,7 @@ public sealed class NetworkDelivery
         catch (Exception ex)
         {
             // Defensive: a bug here must cost one log line, never the function.
-            _log($"{SinkName}: internal error during flush, points kept for the next one: {ex.GetType().Name}: {ex.Message}");
+            _log($"sink {SinkName}: internal error during flush, points kept for the next one: {ex.GetType().Name}: {ex.Message}");
         }
         finally
         {
@@ -123,7 +123,7 @@ public sealed class NetworkDelivery
             {
                 case ExportStatus.Success:
                     Acknowledge(batch.Count);
-                    if (_gate.OnSuccess()) _log($"{SinkName}: backend answers again; circuit closed");
+                    if (_gate.OnSuccess()) _log($"sink {SinkName}: backend answers again; circuit closed");
                     _failingLogged = false;
                     break;
                 case ExportStatus.Rejected:
@@ -201,7 +201,7 @@ public sealed class NetworkDelivery
         }
         if (firstOfItsKind)
         {
-            _log($"{SinkName}: backend rejected {count} points for good ({detail ?? "no detail"}); dropped and counted, further rejections of this kind are only counted");
+            _log($"sink {SinkName}: backend rejected {count} points for good ({detail ?? "no detail"}); dropped and counted, further rejections of this kind are only counted");
         }
     }
 
@@ -248,7 +248,7 @@ public sealed class NetworkDelivery
         }
         if (remaining > 0)
         {
-            _log($"{SinkName}: {remaining} points could not be delivered before SHUTDOWN ended; dropped and counted");
+            _log($"sink {SinkName}: {remaining} points could not be delivered before SHUTDOWN ended; dropped and counted");
         }
     }
 
@@ -268,11 +268,11 @@ public sealed class NetworkDelivery
         var retryText = retryIn.ToString("0.#", CultureInfo.InvariantCulture);
         if (circuitOpened)
         {
-            _log($"{SinkName}: circuit open after {_gate.ConsecutiveFailures} consecutive failures (last: {result.Detail}); nothing is sent for {retryText} s, points stay buffered");
+            _log($"sink {SinkName}: circuit open after {_gate.ConsecutiveFailures} consecutive failures (last: {result.Detail}); nothing is sent for {retryText} s, points stay buffered");
         }
         else if (!_failingLogged)
         {
-            _log($"{SinkName}: delivery failed ({result.Detail}); {count} points kept for a later flush, next attempt in {retryText} s");
+            _log($"sink {SinkName}: delivery failed ({result.Detail}); {count} points kept for a later flush, next attempt in {retryText} s");
         }
         _failingLogged = true;
     }

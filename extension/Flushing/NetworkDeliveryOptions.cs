@@ -43,11 +43,15 @@ public sealed record NetworkDeliveryOptions
     public const string BufferMaxPointsVariable = "PULSE_BUFFER_MAX_POINTS";
     public const string RequestTimeoutVariable = "PULSE_REQUEST_TIMEOUT_MS";
 
-    /// <summary>Reads PULSE_BUFFER_MAX_POINTS and PULSE_REQUEST_TIMEOUT_MS; a bad value is reported in one line and the default kept.</summary>
-    public static NetworkDeliveryOptions FromEnvironment(Func<string, string?> getVariable, Action<string> log)
+    /// <summary>
+    /// Reads PULSE_REQUEST_TIMEOUT_MS, and PULSE_BUFFER_MAX_POINTS unless the caller already read it
+    /// (<paramref name="maxBufferedPoints"/>); a bad value is reported in one line and the default kept.
+    /// </summary>
+    public static NetworkDeliveryOptions FromEnvironment(Func<string, string?> getVariable, Action<string> log, int? maxBufferedPoints = null)
     {
         var defaults = new NetworkDeliveryOptions();
-        var maxPoints = ReadPositiveInt(getVariable, log, BufferMaxPointsVariable, defaults.MaxBufferedPoints, 10, 10_000_000);
+        var maxPoints = maxBufferedPoints is { } given ? Math.Max(1, given)
+            : ReadPositiveInt(getVariable, log, BufferMaxPointsVariable, defaults.MaxBufferedPoints, 10, 10_000_000);
         var timeoutMs = ReadPositiveInt(getVariable, log, RequestTimeoutVariable, (int)defaults.RequestTimeout.TotalMilliseconds, 10, 600_000);
         return defaults with
         {

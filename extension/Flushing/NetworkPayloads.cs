@@ -15,7 +15,7 @@ internal static class NetworkPayloads
         foreach (var point in points) if (!double.IsFinite(point.Value)) bad++;
         if (bad == 0) return points;
         if (Interlocked.Exchange(ref logged, 1) == 0)
-            log($"{sinkName}: left out {bad} points with a non-finite value (first: {points.First(p => !double.IsFinite(p.Value)).Metric.Name}); later ones are left out silently");
+            log($"sink {sinkName}: left out {bad} points with a non-finite value (first: {points.First(p => !double.IsFinite(p.Value)).Metric.Name}); later ones are left out silently");
         return points.Where(p => double.IsFinite(p.Value)).ToList();
     }
 

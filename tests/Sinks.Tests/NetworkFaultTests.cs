@@ -341,7 +341,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
             "DD_API_KEY" => "test-key-123",
             "PULSE_DATADOG_URL" => receiver.BaseUri.ToString(),
             _ => null,
-        }, _ => { })!;
+        }, _ => { }, out _)!;
         var delivery = new NetworkDelivery(new DatadogSink(settings, _ => { }), FastOptions, _ => { });
         delivery.Enqueue(TestPoints.Numbered(10));
 

@@ -72,13 +72,16 @@ public sealed class SinkSettingsTests
     }
 
     [Fact]
-    public void Datadog_without_a_key_is_disabled_with_one_clear_line()
+    public void Datadog_without_a_key_is_disabled_with_a_reason_naming_both_variables()
     {
         var log = new RecordingLog();
-        Assert.Null(DatadogSettings.FromEnvironment(Env(("PULSE_DATADOG_SITE", "datadoghq.eu")), log.Write));
-        var line = Assert.Single(log.Lines);
-        Assert.Contains("PULSE_DATADOG_API_KEY", line);
-        Assert.Contains("DD_API_KEY", line);
+        Assert.Null(DatadogSettings.FromEnvironment(Env(("PULSE_DATADOG_SITE", "datadoghq.eu")), log.Write, out var reason));
+        Assert.Empty(log.Lines);
+        Assert.Contains("PULSE_DATADOG_API_KEY", reason);
+        Assert.Contains("DD_API_KEY", reason);
+
+        Assert.Null(DatadogSettings.FromEnvironment(Env(("DD_API_KEY", "abc\u0001")), log.Write, out reason));
+        Assert.Contains("HTTP header", reason);
     }
 
     [Theory]
@@ -92,7 +95,7 @@ public sealed class SinkSettingsTests
         var variables = new List<(string, string)> { ("DD_API_KEY", "k") };
         if (site is not null) variables.Add(("PULSE_DATADOG_SITE", site));
         if (url is not null) variables.Add(("PULSE_DATADOG_URL", url));
-        var settings = DatadogSettings.FromEnvironment(Env([.. variables]), _ => { });
+        var settings = DatadogSettings.FromEnvironment(Env([.. variables]), _ => { }, out _);
         Assert.NotNull(settings);
         Assert.Equal(expected, settings.DistributionPointsUrl.ToString());
         Assert.True(settings.Deflate);
@@ -103,7 +106,7 @@ public sealed class SinkSettingsTests
     {
         var log = new RecordingLog();
         var settings = DatadogSettings.FromEnvironment(Env(("PULSE_DATADOG_API_KEY", "pulse-key"), ("DD_API_KEY", "dd-key"),
-            ("PULSE_DATADOG_SITE", "evil.com/x?"), ("PULSE_DATADOG_COMPRESSION", "none")), log.Write);
+            ("PULSE_DATADOG_SITE", "evil.com/x?"), ("PULSE_DATADOG_COMPRESSION", "none")), log.Write, out _);
         Assert.NotNull(settings);
         Assert.Equal("pulse-key", settings.ApiKey);
         Assert.Equal("https://api.datadoghq.com/api/v1/distribution_points", settings.DistributionPointsUrl.ToString());
@@ -125,5 +128,9 @@ public sealed class SinkSettingsTests
         Assert.Equal(new NetworkDeliveryOptions().MaxBufferedPoints, bad.MaxBufferedPoints);
         Assert.Equal(new NetworkDeliveryOptions().RequestTimeout, bad.RequestTimeout);
         Assert.Equal(2, log.Lines.Count);
+
+        var given = NetworkDeliveryOptions.FromEnvironment(Env(("PULSE_BUFFER_MAX_POINTS", "-3")), log.Write, maxBufferedPoints: 77);
+        Assert.Equal(77, given.MaxBufferedPoints);
+        Assert.Equal(2, log.Lines.Count);                // the caller owns PULSE_BUFFER_MAX_POINTS then
     }
 }

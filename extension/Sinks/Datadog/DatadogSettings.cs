@@ -13,23 +13,18 @@ public sealed record DatadogSettings
 
     /// <summary>
     /// Reads PULSE_DATADOG_API_KEY (else DD_API_KEY), PULSE_DATADOG_SITE (else DD_SITE), PULSE_DATADOG_URL and
-    /// PULSE_DATADOG_COMPRESSION. Without a key the sink cannot work: one line says so and null is returned
-    /// (the sink is disabled, the extension keeps running).
+    /// PULSE_DATADOG_COMPRESSION. Without a usable key the sink cannot work: null is returned with the
+    /// reason in <paramref name="disabledReason"/>, for the caller to report in one line (the sink is
+    /// disabled, the extension keeps running). Other bad values are logged and fall back to defaults.
     /// </summary>
-    public static DatadogSettings? FromEnvironment(Func<string, string?> getVariable, Action<string> log)
+    public static DatadogSettings? FromEnvironment(Func<string, string?> getVariable, Action<string> log, out string? disabledReason)
     {
         var apiKey = getVariable("PULSE_DATADOG_API_KEY")?.Trim();
         if (string.IsNullOrEmpty(apiKey)) apiKey = getVariable("DD_API_KEY")?.Trim();
-        if (string.IsNullOrEmpty(apiKey))
-        {
-            log("datadog sink disabled: no API key (set PULSE_DATADOG_API_KEY or DD_API_KEY)");
-            return null;
-        }
-        if (apiKey.Any(c => c < ' ' || c > '~'))
-        {
-            log("datadog sink disabled: the API key contains characters that cannot go in an HTTP header");
-            return null;
-        }
+        disabledReason = string.IsNullOrEmpty(apiKey) ? "no API key: set PULSE_DATADOG_API_KEY or DD_API_KEY"
+            : apiKey.Any(c => c < ' ' || c > '~') ? "the API key holds characters that cannot go in an HTTP header"
+            : null;
+        if (disabledReason is not null || apiKey is null) return null;
 
         Uri? url = null;
         var rawUrl = getVariable("PULSE_DATADOG_URL")?.Trim();
