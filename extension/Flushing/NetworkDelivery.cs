@@ -23,8 +23,8 @@ public sealed class NetworkDelivery
     private readonly object _lock = new();
     private readonly LinkedList<MetricPoint> _buffer = new();
     private readonly HashSet<string> _loggedRejections = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _flushGate = new(1, 1);
     private int _inFlight;
-    private int _flushing;
     private bool _failingLogged;
 
     private long _enqueued, _sent, _retried, _droppedFull, _droppedRejected, _droppedShutdown;
@@ -42,6 +42,8 @@ public sealed class NetworkDelivery
     }
 
     public string SinkName => _sink.Name;
+
+    public NetworkDeliveryOptions Options => _options;
 
     /// <summary>Adds points to the buffer; when it is full the oldest buffered points are dropped and counted.</summary>
     public void Enqueue(IReadOnlyList<MetricPoint> points)
@@ -73,9 +75,20 @@ public sealed class NetworkDelivery
     /// </summary>
     public async Task FlushAsync(DateTimeOffset deadline, bool final = false, CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _flushing, 1) == 1)
+        // One flush at a time; a second one waits for the first within its own budget (never past it).
+        var wait = deadline - _time.GetUtcNow() - _options.DeadlineMargin;
+        var entered = false;
+        try
+        {
+            entered = wait > TimeSpan.Zero && await _flushGate.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        if (!entered)
         {
             Interlocked.Increment(ref _skippedFlushes);
+            if (final) DropRemainingAtShutdown();
             return;
         }
         try
@@ -90,7 +103,7 @@ public sealed class NetworkDelivery
         finally
         {
             if (final) DropRemainingAtShutdown();
-            Volatile.Write(ref _flushing, 0);
+            _flushGate.Release();
         }
     }
 

@@ -221,7 +221,7 @@ public sealed class NetworkDeliveryTests
     }
 
     [Fact]
-    public async Task A_second_flush_while_one_runs_returns_at_once()
+    public async Task A_second_flush_while_one_runs_waits_no_longer_than_its_own_budget()
     {
         var clock = new ManualClock();
         var release = new TaskCompletionSource<ExportResult>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -230,11 +230,15 @@ public sealed class NetworkDeliveryTests
         delivery.Enqueue(TestPoints.Numbered(3));
 
         var first = delivery.FlushAsync(Deadline(clock), cancellationToken: Ct);
-        await delivery.FlushAsync(Deadline(clock), cancellationToken: Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await delivery.FlushAsync(Deadline(clock, ms: 300), cancellationToken: Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
         Assert.Equal(1, delivery.GetStats().SkippedFlushes);
+        Assert.Equal(1, sink.Calls);
+
+        var second = delivery.FlushAsync(Deadline(clock), cancellationToken: Ct);   // queued behind the first
+        delivery.Enqueue(TestPoints.Numbered(2, first: 4));
         release.SetResult(ExportResult.Ok);
-        await first.WaitAsync(TimeSpan.FromSeconds(10), Ct);
-        Assert.Equal(3, delivery.GetStats().SentPoints);
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(5, delivery.GetStats().SentPoints);
     }
 
     [Fact]
