@@ -44,7 +44,8 @@ public sealed class DatadogEncoderTests
         Assert.Contains("architecture:arm64", tags);
         Assert.Contains("team:payments", tags);
 
-        var latest = DatadogDistributionEncoder.Tags(TestPoints.Tags(coldStart: null));
+        var latest = DatadogDistributionEncoder.Tags(TestPoints.Tags(coldStart: null) with { MemorySizeMb = 0 });
+        Assert.DoesNotContain(latest, t => t.StartsWith("memorysize:", StringComparison.Ordinal));
         Assert.DoesNotContain(latest, t => t.StartsWith("executedversion:", StringComparison.Ordinal));
         Assert.DoesNotContain(latest, t => t.StartsWith("cold_start:", StringComparison.Ordinal));
         Assert.Contains("resource:checkout", latest);

@@ -42,11 +42,12 @@ internal static class DatadogDistributionEncoder
             "region:" + tags.Region,
             "account_id:" + tags.AccountId,
             "aws_account:" + tags.AccountId,
-            "memorysize:" + tags.MemorySizeMb.ToString(CultureInfo.InvariantCulture),
             "runtime:" + tags.Runtime,
             "architecture:" + tags.Architecture,
             "init_type:" + tags.InitType,
         };
+        // Unknown memory (0) is left out rather than sent as a misleading memorysize:0.
+        if (tags.MemorySizeMb > 0) list.Add("memorysize:" + tags.MemorySizeMb.ToString(CultureInfo.InvariantCulture));
         if (tags.ExecutedVersion != "$LATEST") list.Add("executedversion:" + tags.ExecutedVersion);
         if (tags.ColdStart is { } coldStart) list.Add(coldStart ? "cold_start:true" : "cold_start:false");
         foreach (var (key, value) in tags.Extra)
