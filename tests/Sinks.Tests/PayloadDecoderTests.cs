@@ -175,6 +175,27 @@ public sealed class PayloadDecoderTests
         Assert.Equal(1, (await NodeDecoder.TryDecodeAsync("datadog", Encoding.UTF8.GetBytes("""{"series":[{"metric":"m","points":[[1700000000.5,1.0]]}]}"""))).Exit);
     }
 
+    [Fact]
+    public async Task A_large_batch_survives_buffer_growth_and_long_length_prefixes()
+    {
+        var tags = TestPoints.Tags();
+        var points = Enumerable.Range(0, 3000).Select(i => new MetricPoint(
+            (i % 3) switch { 0 => TestPoints.Duration, 1 => TestPoints.Invocations, _ => TestPoints.CustomGauge },
+            i, TestPoints.EventTime.AddMilliseconds(i), tags with { Extra = [new("shard", new string('x', i % 200))] })).ToList();
+        var sink = new OtlpSink(Otlp(new Uri("http://127.0.0.1:1"), OtlpProtocol.HttpProtobuf, gzip: false), _ => { });
+        var body = sink.Encode(points).Body;
+        Assert.True(body.Length > 300_000, $"payload of {body.Length} bytes is too small to exercise growth");
+
+        var decoded = await NodeDecoder.DecodeAsync("otlp-protobuf", body);
+        var metrics = decoded.GetProperty("resourceMetrics")[0].GetProperty("scopeMetrics")[0].GetProperty("metrics").EnumerateArray().ToList();
+        var values = metrics.SelectMany(m =>
+                (m.TryGetProperty("histogram", out var h) ? h : m.TryGetProperty("sum", out var c) ? c : m.GetProperty("gauge"))
+                .GetProperty("dataPoints").EnumerateArray()
+                .Select(p => p.TryGetProperty("sum", out var sum) ? sum.GetDouble() : p.GetProperty("asDouble").GetDouble()))
+            .Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 3000).Select(i => (double)i), values);
+    }
+
     private static Task<byte[]> EncodeOtlpAsync()
     {
         var sink = new OtlpSink(Otlp(new Uri("http://127.0.0.1:1"), OtlpProtocol.HttpProtobuf, gzip: false), _ => { });
