@@ -340,6 +340,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         {
             "DD_API_KEY" => "test-key-123",
             "PULSE_DATADOG_URL" => receiver.BaseUri.ToString(),
+            "PULSE_DATADOG_COMPRESSION" => "deflate",
             _ => null,
         }, _ => { }, out _)!;
         var delivery = new NetworkDelivery(new DatadogSink(settings, _ => { }), FastOptions, _ => { });

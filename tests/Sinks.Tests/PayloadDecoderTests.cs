@@ -140,7 +140,7 @@ public sealed class PayloadDecoderTests
     public async Task Datadog_payload_matches_the_api_client_models()
     {
         var request = await SendThroughAsync(uri => new DatadogSink(
-            new DatadogSettings { DistributionPointsUrl = new Uri(uri, DatadogSettings.DistributionPointsPath), ApiKey = "k" }, _ => { }));
+            new DatadogSettings { DistributionPointsUrl = new Uri(uri, DatadogSettings.DistributionPointsPath), ApiKey = "k", Deflate = true }, _ => { }));
 
         Assert.Equal("deflate", request.ContentEncoding);
         var payload = await NodeDecoder.DecodeAsync("datadog", request.Body, "deflate");

@@ -98,7 +98,7 @@ public sealed class SinkSettingsTests
         var settings = DatadogSettings.FromEnvironment(Env([.. variables]), _ => { }, out _);
         Assert.NotNull(settings);
         Assert.Equal(expected, settings.DistributionPointsUrl.ToString());
-        Assert.True(settings.Deflate);
+        Assert.False(settings.Deflate);
     }
 
     [Fact]
@@ -106,11 +106,11 @@ public sealed class SinkSettingsTests
     {
         var log = new RecordingLog();
         var settings = DatadogSettings.FromEnvironment(Env(("PULSE_DATADOG_API_KEY", "pulse-key"), ("DD_API_KEY", "dd-key"),
-            ("PULSE_DATADOG_SITE", "evil.com/x?"), ("PULSE_DATADOG_COMPRESSION", "none")), log.Write, out _);
+            ("PULSE_DATADOG_SITE", "evil.com/x?"), ("PULSE_DATADOG_COMPRESSION", "deflate")), log.Write, out _);
         Assert.NotNull(settings);
         Assert.Equal("pulse-key", settings.ApiKey);
         Assert.Equal("https://api.datadoghq.com/api/v1/distribution_points", settings.DistributionPointsUrl.ToString());
-        Assert.False(settings.Deflate);
+        Assert.True(settings.Deflate);
         Assert.Equal(1, log.Count("PULSE_DATADOG_SITE"));
     }
 
