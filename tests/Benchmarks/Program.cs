@@ -1,6 +1,118 @@
+using System.Diagnostics;
+using Pulse.Benchmarks.Harness;
+using Pulse.Benchmarks.Harness.Figures;
+using Pulse.Benchmarks.Report;
+
 namespace Pulse.Benchmarks;
 
+/// <summary>
+/// `Benchmarks [--quick] [--out DIR] [--only f1,f2] [--command TEXT]`: runs every figure, prints the
+/// table, writes results.json, table.txt and one PNG per figure into DIR (default dist/bench).
+/// Exit code 0 when the run completed — a target not met is a finding, not a failure; 2 on bad usage.
+/// </summary>
 internal static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static async Task<int> Main(string[] args)
+    {
+        var quick = false;
+        string? output = null;
+        var command = "make bench";
+        var only = new HashSet<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick": quick = true; break;
+                case "--out" when i + 1 < args.Length: output = args[++i]; break;
+                case "--command" when i + 1 < args.Length: command = args[++i]; break;
+                case "--only" when i + 1 < args.Length: only.UnionWith(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
+                default:
+                    Console.Error.WriteLine($"bench: unknown argument '{args[i]}'");
+                    Console.Error.WriteLine("usage: Benchmarks [--quick] [--out DIR] [--only cold_start,warm,size,micro] [--command TEXT]");
+                    return 2;
+            }
+        }
+
+        var repoRoot = FindRepoRoot();
+        output = Path.GetFullPath(output ?? Path.Combine(repoRoot, "dist", "bench"));
+        Directory.CreateDirectory(output);
+        var options = new BenchOptions { Quick = quick, Command = command, Only = only };
+        var paths = BenchPaths.Discover(repoRoot, output);
+        var catalog = new VariantCatalog(paths);
+        var stopwatch = Stopwatch.StartNew();
+        void Log(string line) => Console.WriteLine($"[bench {stopwatch.Elapsed:mm\\:ss}] {line}");
+
+        var results = new BenchResults
+        {
+            Date = DateTimeOffset.UtcNow,
+            Command = command,
+            Quick = quick,
+            Machine = MachineInfo.Current(),
+            GitCommit = GitCommit(repoRoot),
+        };
+
+        if (options.Runs("cold_start")) results.Figures.Add(await new ColdStartBench(options, paths, catalog, Log).RunAsync());
+        if (options.Runs("warm"))
+        {
+            var (billed, memory, cpu) = await new WarmBench(options, paths, catalog, Log).RunAsync();
+            results.Figures.AddRange([billed, memory, cpu]);
+        }
+        if (options.Runs("size")) results.Figures.Add(new SizeBench(paths).Run());
+        if (options.Runs("micro")) results.Figures.Add(await new MicroBench(options, paths, Log).RunAsync());
+        results.DurationSeconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 1);
+
+        DrawCharts(results, output, Log);
+        ResultsWriter.Write(results, Path.Combine(output, "results.json"));
+        var table = TableWriter.Render(results);
+        await File.WriteAllTextAsync(Path.Combine(output, "table.txt"), table);
+        Console.WriteLine();
+        Console.Write(table);
+        Console.WriteLine($"[bench] wrote {Path.Combine(output, "results.json")}, table.txt and the charts in {output}");
+        return 0;
+    }
+
+    private static void DrawCharts(BenchResults results, string output, Action<string> log)
+    {
+        if (ChartWriter.FindGnuplot() is not { } gnuplot)
+        {
+            log("gnuplot not found (apt-get install gnuplot-nox): no charts; the table and the JSON are complete");
+            return;
+        }
+        var writer = new ChartWriter(output);
+        foreach (var figure in results.Figures.Where(f => f.Rows.Count > 0 || f.Lines.Count > 0))
+        {
+            if (writer.Draw(figure, gnuplot) is { } problem) log($"chart {figure.Id}: {problem}");
+        }
+    }
+
+    private static string FindRepoRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "LambdaExtension.sln"))) return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("LambdaExtension.sln not found above the current directory");
+    }
+
+    private static string? GitCommit(string repoRoot)
+    {
+        try
+        {
+            using var git = Process.Start(new ProcessStartInfo("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            });
+            if (git is null) return null;
+            var text = git.StandardOutput.ReadToEnd().Trim();
+            return git.WaitForExit(5000) && git.ExitCode == 0 && text.Length > 0 ? text : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // no git: the run is still valid, only unlabelled
+        }
+    }
 }

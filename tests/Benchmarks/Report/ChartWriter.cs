@@ -61,9 +61,6 @@ public sealed class ChartWriter(string outputDirectory)
         var rows = figure.Rows.Where(r => figure.Columns.Any(c => r.Values.GetValueOrDefault(c) is not null)).ToList();
         if (rows.Count == 0) return null;
         var data = new StringBuilder();
-        data.Append("label");
-        foreach (var column in figure.Columns) data.Append('\t').Append(column);
-        data.AppendLine();
         foreach (var row in rows)
         {
             data.Append('"').Append(Escape($"{row.Measure} / {row.Variant}")).Append('"');

@@ -1,0 +1,39 @@
+using Pulse.Benchmarks.Harness.Sandbox;
+
+namespace Pulse.Benchmarks.Harness;
+
+/// <summary>
+/// The variants measured side by side: no extension, the floor, Pulse AOT and the same Pulse code
+/// run JIT. Pulse's telemetry listener gets a free port per run: other suites may run at the same time.
+/// </summary>
+public sealed class VariantCatalog(BenchPaths paths)
+{
+    public const string None = "none";
+    public const string Floor = "floor";
+    public const string PulseAot = "pulse-aot";
+    public const string PulseJit = "pulse-jit";
+
+    public ExtensionVariant? FloorVariant => paths.Floor is { } floor
+        ? new ExtensionVariant { Id = Floor, ExtensionName = "floor", Executable = floor }
+        : null;
+
+    public ExtensionVariant? PulseAotVariant => paths.PulseAot is { } binary
+        ? new ExtensionVariant { Id = PulseAot, ExtensionName = "pulse", Executable = binary, Environment = PulseEnvironment() }
+        : null;
+
+    public ExtensionVariant? PulseJitVariant => paths.PulseJit is { } wrapper
+        ? new ExtensionVariant { Id = PulseJit, ExtensionName = "pulse", Executable = wrapper, Environment = PulseEnvironment() }
+        : null;
+
+    /// <summary>The settings every Pulse run shares; the listener port is chosen again before each run.</summary>
+    private static Dictionary<string, string> PulseEnvironment() => new()
+    {
+        ["PULSE_TELEMETRY_PORT"] = "0",
+    };
+
+    /// <summary>A copy of the variant with a fresh free port for its telemetry listener.</summary>
+    public static ExtensionVariant WithFreshPorts(ExtensionVariant variant) =>
+        variant.Environment.ContainsKey("PULSE_TELEMETRY_PORT")
+            ? variant.With(variant.Id, ("PULSE_TELEMETRY_PORT", EmulatorSession.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            : variant;
+}
