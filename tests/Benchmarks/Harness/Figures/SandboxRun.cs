@@ -10,7 +10,7 @@ namespace Pulse.Benchmarks.Harness.Figures;
 public sealed class SandboxRun
 {
     public required string VariantId { get; init; }
-    public int Invocations { get; init; }
+    public int Invocations { get; set; }
     public int FailedInvocations { get; set; }
     /// <summary>post_runtime_extensions_duration of every invocation (report − runtimeDone), ms.</summary>
     public List<double> PostRuntimeMs { get; set; } = [];
@@ -29,7 +29,7 @@ public sealed class SandboxRun
             : null;
 
     public static async Task<SandboxRun> ExecuteAsync(BenchPaths paths, ExtensionVariant variant, int invocations, string payload,
-        string label, int sampleEvery, Action<string> log)
+        string label, int sampleEvery, TimeSpan budget, Action<string> log)
     {
         var run = new SandboxRun { VariantId = variant.Id, Invocations = invocations };
         var stopwatch = Stopwatch.StartNew();
@@ -42,6 +42,15 @@ public sealed class SandboxRun
                 var pid = (int?)null;
                 for (var i = 1; i <= invocations; i++)
                 {
+                    if (stopwatch.Elapsed > budget)
+                    {
+                        // A variant that holds every invocation (a hanging sink without a bound) must
+                        // not stall the whole benchmark: its figures cover what was done.
+                        run.Problems.Add($"stopped after {i - 1:N0} invocations: over the {budget.TotalSeconds:0} s budget of this run");
+                        run.AfterLast = pid is { } alive ? ProcessSample.Read(alive) : null;
+                        run.Invocations = i - 1;
+                        break;
+                    }
                     if (!await session.InvokeAsync(payload)) run.FailedInvocations++;
                     if (i == 1)
                     {

@@ -75,7 +75,7 @@ public sealed class WarmBench(BenchOptions options, BenchPaths paths, VariantCat
         {
             log($"long run: {VariantCatalog.PulseAot}, {options.LongRunInvocations:N0} invocations, RSS every {options.LongRunSampleEvery:N0}");
             var longRun = await SandboxRun.ExecuteAsync(paths, pulse, options.LongRunInvocations, options.InvokePayload,
-                "long-pulse-aot", options.LongRunSampleEvery, log);
+                "long-pulse-aot", options.LongRunSampleEvery, options.LongRunBudget, log);
             slope = AddLongRun(memory, cpu, longRun);
         }
 
@@ -93,7 +93,7 @@ public sealed class WarmBench(BenchOptions options, BenchPaths paths, VariantCat
     {
         await using var receiver = receiverMode is { } mode ? new LocalReceiver(mode) : null;
         if (receiver is not null && endpointVariable is not null) variant = variant.With(variant.Id, (endpointVariable, receiver.BaseUrl));
-        var run = await SandboxRun.ExecuteAsync(paths, variant, invocations, options.InvokePayload, $"warm-{Sanitize(variant.Id)}", sampleEvery, log);
+        var run = await SandboxRun.ExecuteAsync(paths, variant, invocations, options.InvokePayload, $"warm-{Sanitize(variant.Id)}", sampleEvery, options.WarmRunBudget, log);
         if (receiver is not null) run.Problems.Add($"receiver ({receiver.Mode}) got {receiver.Requests} requests");
         return run;
     }
