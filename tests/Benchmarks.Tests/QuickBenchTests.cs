@@ -67,6 +67,10 @@ public sealed class QuickBenchTests
             Assert.Contains("6. Micro-benchmarks", table);
             Assert.Matches(@"Targets: \d+ met, \d+ not met, \d+ n/a", table);
             Assert.Contains("Targets:", stdout); // the table is printed, not only written
+
+            var markdown = await File.ReadAllTextAsync(Path.Combine(output, "RESULTS.md"), TestContext.Current.CancellationToken);
+            Assert.Contains("| target | goal | measured | verdict |", markdown);
+            Assert.Contains("make bench QUICK=1", markdown);
         }
         finally
         {

@@ -6,8 +6,8 @@ using Pulse.Benchmarks.Report;
 namespace Pulse.Benchmarks;
 
 /// <summary>
-/// `Benchmarks [--quick] [--out DIR] [--only f1,f2] [--command TEXT]`: runs every figure, prints the
-/// table, writes results.json, table.txt and one PNG per figure into DIR (default dist/bench).
+/// `Benchmarks [--quick] [--out DIR] [--only f1,f2] [--command TEXT] [--publish DIR]`: runs every figure, prints the
+/// table, writes results.json, table.txt, RESULTS.md and one PNG per figure into DIR (default dist/bench).
 /// Exit code 0 when the run completed — a target not met is a finding, not a failure; 2 on bad usage.
 /// </summary>
 internal static class Program
@@ -16,6 +16,7 @@ internal static class Program
     {
         var quick = false;
         string? output = null;
+        string? publish = null;
         var command = "make bench";
         var only = new HashSet<string>();
         for (var i = 0; i < args.Length; i++)
@@ -25,10 +26,11 @@ internal static class Program
                 case "--quick": quick = true; break;
                 case "--out" when i + 1 < args.Length: output = args[++i]; break;
                 case "--command" when i + 1 < args.Length: command = args[++i]; break;
+                case "--publish" when i + 1 < args.Length: publish = args[++i]; break;
                 case "--only" when i + 1 < args.Length: only.UnionWith(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
                 default:
                     Console.Error.WriteLine($"bench: unknown argument '{args[i]}'");
-                    Console.Error.WriteLine("usage: Benchmarks [--quick] [--out DIR] [--only cold_start,warm,size,micro] [--command TEXT]");
+                    Console.Error.WriteLine("usage: Benchmarks [--quick] [--out DIR] [--only cold_start,warm,size,micro] [--command TEXT] [--publish DIR]");
                     return 2;
             }
         }
@@ -65,10 +67,24 @@ internal static class Program
         ResultsWriter.Write(results, Path.Combine(output, "results.json"));
         var table = TableWriter.Render(results);
         await File.WriteAllTextAsync(Path.Combine(output, "table.txt"), table);
+        await File.WriteAllTextAsync(Path.Combine(output, "RESULTS.md"), MarkdownWriter.Render(results, chartsPrefix: ""));
+        if (publish is not null) await PublishAsync(results, output, publish);
         Console.WriteLine();
         Console.Write(table);
         Console.WriteLine($"[bench] wrote {Path.Combine(output, "results.json")}, table.txt and the charts in {output}");
         return 0;
+    }
+
+    /// <summary>--publish DIR: DIR/RESULTS.md and DIR/charts/*.png, the copy of a full run kept in the repository.</summary>
+    private static async Task PublishAsync(BenchResults results, string output, string directory)
+    {
+        var charts = Directory.CreateDirectory(Path.Combine(directory, "charts")).FullName;
+        foreach (var figure in results.Figures.Where(f => f.Chart is not null))
+        {
+            File.Copy(Path.Combine(output, figure.Chart!), Path.Combine(charts, figure.Chart!), overwrite: true);
+        }
+        await File.WriteAllTextAsync(Path.Combine(directory, "RESULTS.md"), MarkdownWriter.Render(results, chartsPrefix: "charts/"));
+        Console.WriteLine($"[bench] published {Path.Combine(directory, "RESULTS.md")} and its charts");
     }
 
     private static void DrawCharts(BenchResults results, string output, Action<string> log)

@@ -6,7 +6,8 @@
 # dist/bench/results.json, dist/bench/table.txt and one PNG per figure.
 # `make build` has run before (the Makefile target depends on it): the emulator, the test function
 # and the AOT layer come from there; whatever is missing is reported "n/a (missing: ...)".
-# Environment: BENCH_OUT=DIR (default dist/bench), BENCH_ONLY=cold_start,warm,size,micro.
+# Environment: BENCH_OUT=DIR (default dist/bench), BENCH_ONLY=cold_start,warm,size,micro,
+# BENCH_PUBLISH=1 (full run: refresh tests/Benchmarks/RESULTS.md and its charts).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 say() { printf '[bench] %s\n' "$*"; }
@@ -73,6 +74,8 @@ say "building the harness (tests/Benchmarks)"
 dotnet build tests/Benchmarks/Benchmarks.csproj -c Release --nologo -v quiet >dist/bench/harness-build.log 2>&1 \
   || { tail -n 30 dist/bench/harness-build.log >&2; say "harness build failed"; exit 1; }
 
-only=()
-[ -n "${BENCH_ONLY:-}" ] && only=(--only "$BENCH_ONLY")
-exec dotnet tests/Benchmarks/bin/Release/net10.0/Benchmarks.dll "${quick[@]}" "${only[@]}" --out "$out" --command "$label"
+extra=()
+[ -n "${BENCH_ONLY:-}" ] && extra+=(--only "$BENCH_ONLY")
+# BENCH_PUBLISH=1 on a full run: also refresh tests/Benchmarks/RESULTS.md and tests/Benchmarks/charts/.
+[ "${BENCH_PUBLISH:-0}" = 1 ] && [ ${#quick[@]} -eq 0 ] && extra+=(--publish tests/Benchmarks)
+exec dotnet tests/Benchmarks/bin/Release/net10.0/Benchmarks.dll "${quick[@]}" "${extra[@]}" --out "$out" --command "$label"
