@@ -53,6 +53,7 @@ internal static class Program
             GitCommit = GitCommit(repoRoot),
         };
 
+        if (options.Runs("cold_start") || options.Runs("warm")) await catalog.ProbeJitNameAsync(Log);
         if (options.Runs("cold_start")) results.Figures.Add(await new ColdStartBench(options, paths, catalog, Log).RunAsync());
         if (options.Runs("warm"))
         {

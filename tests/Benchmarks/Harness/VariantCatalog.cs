@@ -22,8 +22,22 @@ public sealed class VariantCatalog(BenchPaths paths)
         : null;
 
     public ExtensionVariant? PulseJitVariant => paths.PulseJit is { } wrapper
-        ? new ExtensionVariant { Id = PulseJit, ExtensionName = "pulse", Executable = wrapper, Environment = PulseEnvironment() }
+        ? new ExtensionVariant { Id = PulseJit, ExtensionName = JitExtensionName ?? "pulse", Executable = wrapper, Environment = PulseEnvironment() }
         : null;
+
+    /// <summary>
+    /// The name the JIT build registers with (see <see cref="ExtensionNameProbe"/>); its wrapper file is
+    /// named after it, as Lambda requires. Null until probed, or when the probe got no answer.
+    /// </summary>
+    public string? JitExtensionName { get; private set; }
+
+    public async Task ProbeJitNameAsync(Action<string> log)
+    {
+        if (paths.PulseJit is not { } wrapper) return;
+        JitExtensionName = await ExtensionNameProbe.DiscoverAsync(wrapper, TimeSpan.FromSeconds(20));
+        if (JitExtensionName is null) log("pulse-jit: no /register seen from the JIT build; its file is named 'pulse'");
+        else if (JitExtensionName != "pulse") log($"pulse-jit registers as '{JitExtensionName}': its wrapper is named so in /opt/extensions");
+    }
 
     /// <summary>The settings every Pulse run shares; the listener port is chosen again before each run.</summary>
     private static Dictionary<string, string> PulseEnvironment() => new()

@@ -56,6 +56,10 @@ public sealed class ColdStartBench(BenchOptions options, BenchPaths paths, Varia
         }
         Ratios.Apply(figure, VariantCatalog.PulseAot);
         AddTargets(figure);
+        if (catalog.JitExtensionName is { } jitName && jitName != "pulse")
+        {
+            figure.Notes.Add($"the JIT build registers as '{jitName}' (its name comes from `dotnet {jitName}`'s command line), so its wrapper file is named so.");
+        }
         figure.Notes.Add("exec = the launcher's CLOCK_MONOTONIC stamp just before execve of the extension; /register and /next = when the emulator received the call (same clock).");
         return figure;
     }
