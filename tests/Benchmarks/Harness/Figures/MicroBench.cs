@@ -67,7 +67,7 @@ public sealed class MicroBench(BenchOptions options, BenchPaths paths, Action<st
                     {
                         ["ns/op"] = nanoseconds,
                         ["B/op"] = bytes,
-                        ["events/s"] = nanoseconds is > 0 && known.EventsPerOperation > 0 ? known.EventsPerOperation * 1e9 / nanoseconds : null,
+                        ["events/s"] = nanoseconds is > 0 && known.EventsPerOperation() is > 0 and var events ? events * 1e9 / nanoseconds : null,
                     },
                 });
             }
