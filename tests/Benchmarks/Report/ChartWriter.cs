@@ -83,10 +83,15 @@ public sealed class ChartWriter(string outputDirectory)
         script.AppendLine("set style histogram clustered gap 1");
         script.AppendLine("set style fill solid 0.85 border -1");
         script.AppendLine("set boxwidth 0.9");
-        script.AppendLine("set key top right");
+        script.AppendLine("set key outside right top vertical");
         script.AppendLine("set grid ytics");
-        script.AppendLine("set yrange [0:*]");
-        script.AppendLine($"set ylabel '{Escape(figure.Unit)}'");
+        // Baselines can be 50× Pulse (JIT cold start): a log scale keeps the small bars readable,
+        // when every value is positive (log cannot show a zero).
+        var values = rows.SelectMany(r => figure.Columns.Select(c => r.Values.GetValueOrDefault(c))).OfType<double>().Where(double.IsFinite).ToList();
+        var logarithmic = values.Count > 0 && values.All(v => v > 0) && values.Max() / values.Min() > 30;
+        if (logarithmic) script.AppendLine("set logscale y");
+        else script.AppendLine("set yrange [0:*]");
+        script.AppendLine($"set ylabel '{Escape(figure.Unit)}{(logarithmic ? " (log scale)" : "")}'");
         script.AppendLine("set xtics rotate by -35 left");
         script.AppendLine("set bmargin 12");
         script.AppendLine("set datafile missing 'NaN'");

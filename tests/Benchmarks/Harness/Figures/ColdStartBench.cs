@@ -43,16 +43,13 @@ public sealed class ColdStartBench(BenchOptions options, BenchPaths paths, Varia
             }
         }
 
-        foreach (var variant in variants)
+        // Grouped by measure, so each measure's variants sit side by side in the table and the chart.
+        foreach (var variant in variants.Where(v => v.HasExtension)) figure.Rows.Add(Row(Register, variant.Id, samples[variant.Id].Register));
+        foreach (var variant in variants.Where(v => v.HasExtension)) figure.Rows.Add(Row(Ready, variant.Id, samples[variant.Id].Ready));
+        foreach (var variant in variants) figure.Rows.Add(Row(Init, variant.Id, samples[variant.Id].Init));
+        foreach (var variant in variants.Where(v => samples[v.Id].Problems.Count > 0))
         {
-            var s = samples[variant.Id];
-            if (variant.HasExtension)
-            {
-                figure.Rows.Add(Row(Register, variant.Id, s.Register));
-                figure.Rows.Add(Row(Ready, variant.Id, s.Ready));
-            }
-            figure.Rows.Add(Row(Init, variant.Id, s.Init));
-            if (s.Problems.Count > 0) figure.Notes.Add($"{variant.Id}: {string.Join("; ", s.Problems.Distinct())}");
+            figure.Notes.Add($"{variant.Id}: {string.Join("; ", samples[variant.Id].Problems.Distinct())}");
         }
         Ratios.Apply(figure, VariantCatalog.PulseAot);
         AddTargets(figure);

@@ -70,13 +70,16 @@ public sealed class WarmBench(BenchOptions options, BenchPaths paths, VariantCat
             }
         }
 
+        // The long run, Pulse and the floor: a slope means little without the floor's beside it
+        // (a .NET heap grows to its gen0 budget whatever the code does).
         double? slope = null;
-        if (catalog.PulseAotVariant is { } pulse)
+        foreach (var variant in new[] { catalog.PulseAotVariant, catalog.FloorVariant }.OfType<ExtensionVariant>())
         {
-            log($"long run: {VariantCatalog.PulseAot}, {options.LongRunInvocations:N0} invocations, RSS every {options.LongRunSampleEvery:N0}");
-            var longRun = await SandboxRun.ExecuteAsync(paths, pulse, options.LongRunInvocations, options.InvokePayload,
-                "long-pulse-aot", options.LongRunSampleEvery, options.LongRunBudget, log);
-            slope = AddLongRun(memory, cpu, longRun);
+            log($"long run: {variant.Id}, {options.LongRunInvocations:N0} invocations, RSS every {options.LongRunSampleEvery:N0}");
+            var longRun = await SandboxRun.ExecuteAsync(paths, variant, options.LongRunInvocations, options.InvokePayload,
+                $"long-{variant.Id}", options.LongRunSampleEvery, options.LongRunBudget, log);
+            var variantSlope = AddLongRun(memory, cpu, longRun);
+            if (variant.Id == VariantCatalog.PulseAot) slope = variantSlope;
         }
 
         billed.Notes.Add("post-runtime = platform.report durationMs − platform.runtimeDone durationMs of the same request, from the emulator's record (what Lambda bills after the response).");
@@ -101,29 +104,31 @@ public sealed class WarmBench(BenchOptions options, BenchPaths paths, VariantCat
     /// <summary>Returns the slope of RSS in KB per 1,000 invocations (least squares over the samples after the first).</summary>
     private double? AddLongRun(Figure memory, Figure cpu, SandboxRun run)
     {
-        memory.Lines.Add(new ChartSeries($"{VariantCatalog.PulseAot} RSS", "invocations", "RSS (MB)",
+        memory.Lines.Add(new ChartSeries($"{run.VariantId} RSS", "invocations", "RSS (MB)",
             run.RssTrace.Select(p => new double[] { p.Invocations, p.RssMb }).ToList()));
         if (run.AfterLast is { } last)
         {
             memory.Rows.Add(new FigureRow
             {
                 Measure = $"after {run.Invocations:N0} invocations",
-                Variant = VariantCatalog.PulseAot,
+                Variant = run.VariantId,
                 Samples = run.RssTrace.Count,
                 Values = new() { ["RSS"] = last.RssMb, ["peak"] = last.PeakRssMb },
             });
         }
         if (run.CpuMicrosecondsPerInvoke is { } perInvoke)
         {
-            cpu.Rows.Add(new FigureRow { Measure = $"over {run.Invocations:N0} invocations", Variant = VariantCatalog.PulseAot, Samples = run.Invocations - 1, Values = new() { ["cpu"] = perInvoke } });
+            cpu.Rows.Add(new FigureRow { Measure = $"over {run.Invocations:N0} invocations", Variant = run.VariantId, Samples = run.Invocations - 1, Values = new() { ["cpu"] = perInvoke } });
         }
-        if (run.Problems.Count > 0) memory.Notes.Add($"long run: {string.Join("; ", run.Problems)}");
+        if (run.Problems.Count > 0) memory.Notes.Add($"long run {run.VariantId}: {string.Join("; ", run.Problems)}");
         // The first sample is taken right after init; steady state starts at the first periodic sample.
         var steady = run.RssTrace.Where(p => p.Invocations >= options.LongRunSampleEvery).Select(p => ((double)p.Invocations, p.RssMb * 1024.0)).ToList();
         var slope = Statistics.Slope(steady) is { } kbPerInvoke ? kbPerInvoke * 1000.0 : (double?)null;
-        memory.Notes.Add($"RSS sampled every {options.LongRunSampleEvery:N0} invocations over {run.Invocations:N0}: " +
+        memory.Notes.Add($"{run.VariantId}: RSS sampled every {options.LongRunSampleEvery:N0} invocations over {run.Invocations:N0}: " +
                          string.Join(", ", run.RssTrace.Select(p => $"{p.Invocations:N0}: {p.RssMb:0.00}")) + " MB.");
-        memory.Notes.Add(slope is { } s ? $"slope (least squares from {options.LongRunSampleEvery:N0} on): {s:0.###} KB per 1,000 invocations." : "slope: not enough samples.");
+        memory.Notes.Add(slope is { } s
+            ? $"{run.VariantId}: slope (least squares from {options.LongRunSampleEvery:N0} on): {s:0.###} KB per 1,000 invocations."
+            : $"{run.VariantId}: slope: not enough samples.");
         return slope;
     }
 
