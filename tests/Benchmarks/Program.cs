@@ -35,6 +35,7 @@ internal static class Program
             }
         }
 
+        if (Environment.GetEnvironmentVariable("BENCH_PULSE_ENV") is { Length: > 0 } extra) command += $" (BENCH_PULSE_ENV={extra})";
         var repoRoot = FindRepoRoot();
         output = Path.GetFullPath(output ?? Path.Combine(repoRoot, "dist", "bench"));
         Directory.CreateDirectory(output);

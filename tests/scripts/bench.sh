@@ -7,7 +7,8 @@
 # `make build` has run before (the Makefile target depends on it): the emulator, the test function
 # and the AOT layer come from there; whatever is missing is reported "n/a (missing: ...)".
 # Environment: BENCH_OUT=DIR (default dist/bench), BENCH_ONLY=cold_start,warm,size,micro,
-# BENCH_PUBLISH=1 (full run: refresh tests/Benchmarks/RESULTS.md and its charts).
+# BENCH_PUBLISH=1 (full run: refresh tests/Benchmarks/RESULTS.md and its charts),
+# BENCH_PULSE_ENV="K=V;K2=V2" (extra environment for every Pulse variant, for experiments).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 say() { printf '[bench] %s\n' "$*"; }

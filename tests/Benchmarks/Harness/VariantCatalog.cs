@@ -40,10 +40,18 @@ public sealed class VariantCatalog(BenchPaths paths)
     }
 
     /// <summary>The settings every Pulse run shares; the listener port is chosen again before each run.</summary>
-    private static Dictionary<string, string> PulseEnvironment() => new()
+    private static Dictionary<string, string> PulseEnvironment()
     {
-        ["PULSE_TELEMETRY_PORT"] = "0",
-    };
+        var environment = new Dictionary<string, string> { ["PULSE_TELEMETRY_PORT"] = "0" };
+        // BENCH_PULSE_ENV="K=V;K2=V2": extra settings for every Pulse variant, for experiments
+        // (e.g. DOTNET_GCgen0size); a run that uses it says so in its command line.
+        foreach (var pair in (System.Environment.GetEnvironmentVariable("BENCH_PULSE_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=');
+            if (equals > 0) environment[pair[..equals].Trim()] = pair[(equals + 1)..].Trim();
+        }
+        return environment;
+    }
 
     /// <summary>A copy of the variant with a fresh free port for its telemetry listener.</summary>
     public static ExtensionVariant WithFreshPorts(ExtensionVariant variant) =>
