@@ -39,6 +39,9 @@ public sealed class QuickBenchTests
                 var missing = figure.GetProperty("missing");
                 // A figure is measured, or says what it lacks: never silently empty.
                 Assert.True(rows.Count > 0 || missing.ValueKind == JsonValueKind.String, $"figure {id} has no rows and no 'missing' reason");
+                // A missing artifact is fine here; the harness itself failing is not.
+                Assert.False(missing.ValueKind == JsonValueKind.String && missing.GetString()!.StartsWith("error:", StringComparison.Ordinal),
+                    $"figure {id}: {missing}");
                 var columns = figure.GetProperty("columns").EnumerateArray().Select(c => c.GetString()!).ToList();
                 Assert.NotEmpty(columns);
                 foreach (var row in rows)
