@@ -97,7 +97,12 @@ public sealed class WarmBench(BenchOptions options, BenchPaths paths, VariantCat
         await using var receiver = receiverMode is { } mode ? new LocalReceiver(mode) : null;
         if (receiver is not null && endpointVariable is not null) variant = variant.With(variant.Id, (endpointVariable, receiver.BaseUrl));
         var run = await SandboxRun.ExecuteAsync(paths, variant, invocations, options.InvokePayload, $"warm-{Sanitize(variant.Id)}", sampleEvery, options.WarmRunBudget, log);
-        if (receiver is not null) run.Problems.Add($"receiver ({receiver.Mode}) got {receiver.Requests} requests");
+        if (receiver is not null)
+        {
+            run.Problems.Add(receiver.Requests == 0
+                ? $"the {receiver.Mode.ToString().ToLowerInvariant()} receiver got no request: the sink did not send, so this row does not measure it"
+                : $"the {receiver.Mode.ToString().ToLowerInvariant()} receiver got {receiver.Requests:N0} requests ({receiver.Bytes:N0} bytes)");
+        }
         return run;
     }
 
