@@ -21,7 +21,7 @@ public sealed record BenchOptions
     public string InvokePayload => "{}";
     /// <summary>Wall-time cap of one warm run and of the long run; a variant over it stops early and says so.</summary>
     public TimeSpan WarmRunBudget => TimeSpan.FromSeconds(Quick ? 15 : 120);
-    public TimeSpan LongRunBudget => TimeSpan.FromSeconds(Quick ? 20 : 480);
+    public TimeSpan LongRunBudget => TimeSpan.FromSeconds(Quick ? 20 : 300);
 
     public bool Runs(string figure) => Only.Count == 0 || Only.Contains(figure);
 }
