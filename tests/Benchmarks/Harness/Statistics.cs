@@ -40,4 +40,22 @@ public static class Statistics
         }
         return varianceX == 0 ? null : covariance / varianceX;
     }
+
+    /// <summary>
+    /// The Theil–Sen slope: the median of the slopes between every pair of points. One step (a GC
+    /// heap that grows once by a few MB) moves it little, where it tilts a least-squares line; a
+    /// steady leak moves every pair and so the median. Fewer than two distinct x give null.
+    /// </summary>
+    public static double? RobustSlope(IReadOnlyList<(double X, double Y)> points)
+    {
+        var slopes = new List<double>();
+        for (var i = 0; i < points.Count; i++)
+        {
+            for (var j = i + 1; j < points.Count; j++)
+            {
+                if (points[j].X != points[i].X) slopes.Add((points[j].Y - points[i].Y) / (points[j].X - points[i].X));
+            }
+        }
+        return Percentile(slopes, 0.5);
+    }
 }
