@@ -27,7 +27,7 @@ public static class MarkdownWriter
         text.AppendLine("|---|---|---:|---|");
         foreach (var target in targets)
         {
-            text.AppendLine($"| {target.Name} | {target.Target} | {TableWriter.FormatActual(target)} | {(target.Met == false ? "**NOT MET**" : TableWriter.Verdict(target.Met))} |");
+            text.AppendLine($"| {Cell(target.Name)} | {Cell(target.Target)} | {Cell(TableWriter.FormatActual(target))} | {(target.Met == false ? "**NOT MET**" : TableWriter.Verdict(target.Met))} |");
         }
         text.AppendLine();
 
@@ -57,4 +57,7 @@ public static class MarkdownWriter
         }
         return text.ToString();
     }
+
+    /// <summary>A pipe inside a cell (|x| ≤ ...) would end it.</summary>
+    private static string Cell(string text) => text.Replace("|", "\\|");
 }
