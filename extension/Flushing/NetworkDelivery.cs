@@ -11,7 +11,7 @@ namespace Pulse.Flushing;
 /// breaker) instead of holding the current invocation; every request is bounded by the flush deadline minus
 /// a margin and by the request timeout. Nothing in here throws to the caller.
 /// </summary>
-public sealed class NetworkDelivery
+public sealed class NetworkDelivery : ISinkDelivery
 {
     private const int MaxDistinctRejectionLogs = 16;
 
@@ -105,6 +105,18 @@ public sealed class NetworkDelivery
             if (final) DropRemainingAtShutdown();
             _flushGate.Release();
         }
+    }
+
+    /// <summary>The flush path's call (<see cref="ISinkDelivery"/>): an ordinary, non-final flush.</summary>
+    Task ISinkDelivery.FlushAsync(DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        FlushAsync(deadline, final: false, cancellationToken);
+
+    /// <summary>The counters in the shape every delivery reports (requests count as flushes, the last request latency as the last flush time).</summary>
+    DeliveryStats ISinkDelivery.GetStats()
+    {
+        var stats = GetStats();
+        return new DeliveryStats(stats.EnqueuedPoints, stats.SentPoints, stats.DroppedPoints, stats.BufferedPoints,
+            stats.Requests, stats.FailedRequests, stats.LastLatency.TotalMilliseconds);
     }
 
     public NetworkDeliveryStats GetStats()

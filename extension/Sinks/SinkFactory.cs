@@ -1,5 +1,7 @@
 using Pulse.Flushing;
+using Pulse.Sinks.Datadog;
 using Pulse.Sinks.Emf;
+using Pulse.Sinks.Otlp;
 
 namespace Pulse.Sinks;
 
@@ -10,7 +12,7 @@ namespace Pulse.Sinks;
 /// </summary>
 public static class SinkFactory
 {
-    public static IReadOnlyList<string> KnownSinks { get; } = ["emf"];
+    public static IReadOnlyList<string> KnownSinks { get; } = ["emf", "otlp", "datadog"];
 
     /// <summary>The delivery for one sink name, or null when the name is unknown.</summary>
     public static ISinkDelivery? Create(string name, SinkContext context) => name switch
@@ -18,8 +20,16 @@ public static class SinkFactory
         "emf" => new DirectSinkDelivery(
             new EmfSink(context.StandardOutput, context.Settings.EmfNamespace, context.Settings.EmfDimensions, context.Log),
             context.Settings.BufferMaxPoints, context.Log),
+        "otlp" => Network(new OtlpSink(OtlpSettings.FromEnvironment(context.Environment.Raw, context.Log.Warn), context.Log.Warn), context),
+        "datadog" => Network(new DatadogSink(
+            DatadogSettings.FromEnvironment(context.Environment.Raw, context.Log.Warn, out var disabled) ?? throw new InvalidOperationException(disabled),
+            context.Log.Warn), context),
         _ => null,
     };
+
+    /// <summary>A network sink behind the buffered, retrying, deadline-bounded delivery (extension/Sinks/README.md).</summary>
+    private static NetworkDelivery Network(IMetricSink sink, SinkContext context) => new(sink,
+        NetworkDeliveryOptions.FromEnvironment(context.Environment.Raw, context.Log.Warn, context.Settings.BufferMaxPoints), context.Log.Warn);
 
     /// <summary>Every configured delivery; unknown names yield one clear line; with none left, EMF alone.</summary>
     public static IReadOnlyList<ISinkDelivery> CreateAll(SinkContext context)
