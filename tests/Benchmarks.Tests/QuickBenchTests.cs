@@ -84,29 +84,13 @@ public sealed class QuickBenchTests
     private static async Task<(int ExitCode, string Output, TimeSpan Elapsed)> RunBenchAsync(string output, TimeSpan timeout)
     {
         var script = Path.Combine(TestEnvironment.RepoRoot, "tests", "scripts", "bench.sh");
-        var start = new ProcessStartInfo(script, ["--quick"])
-        {
-            WorkingDirectory = TestEnvironment.RepoRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["BENCH_OUT"] = output;
         var stopwatch = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            return (-1, $"timed out after {timeout.TotalMinutes:0} min\n{await stdout}\n{await stderr}", stopwatch.Elapsed);
-        }
-        return (process.ExitCode, await stdout + "\n" + await stderr, stopwatch.Elapsed);
+        var result = await Command.RunAsync(script, ["--quick"], timeout, TestEnvironment.RepoRoot,
+            new Dictionary<string, string> { ["BENCH_OUT"] = output });
+        var text = result.TimedOut
+            ? $"timed out after {timeout.TotalMinutes:0} min\n{result.Stdout}\n{result.Stderr}"
+            : result.Stdout + "\n" + result.Stderr;
+        return (result.TimedOut ? -1 : result.ExitCode, text, stopwatch.Elapsed);
     }
 
     private static string Tail(string text) => string.Join('\n', text.Split('\n').TakeLast(60));

@@ -100,29 +100,9 @@ internal static class NodeDecoder
 
     private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string program, string[] arguments, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = Directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["npm_config_update_notifier"] = "false";
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
-            return (-1, await stdout, $"{program} {string.Join(' ', arguments)} timed out after {timeout.TotalSeconds:0} s\n{await stderr}");
-        }
-        return (process.ExitCode, await stdout, await stderr);
+        var result = await Pulse.Testing.Command.RunAsync(program, arguments, timeout, Directory,
+            new Dictionary<string, string> { ["npm_config_update_notifier"] = "false" });
+        var stderr = result.TimedOut ? $"{program} {string.Join(' ', arguments)} timed out after {timeout.TotalSeconds:0} s\n{result.Stderr}" : result.Stderr;
+        return (result.ExitCode, result.Stdout, stderr);
     }
 }

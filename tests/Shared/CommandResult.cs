@@ -1,4 +1,4 @@
-namespace Pulse.Docker.Tests;
+namespace Pulse.Testing;
 
 /// <summary>The outcome of one external command.</summary>
 public sealed record CommandResult(int ExitCode, string Stdout, string Stderr, bool TimedOut)

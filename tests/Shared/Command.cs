@@ -1,11 +1,12 @@
 using System.Diagnostics;
 
-namespace Pulse.Docker.Tests;
+namespace Pulse.Testing;
 
-/// <summary>Runs an external command (docker CLI, scripts) with a hard time limit; the process tree is killed on timeout.</summary>
+/// <summary>Runs an external command (docker CLI, node, scripts) with a hard time limit; the process tree is killed on timeout. Shared by every test project.</summary>
 public static class Command
 {
-    public static async Task<CommandResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    public static async Task<CommandResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -16,6 +17,7 @@ public static class Command
             WorkingDirectory = workingDirectory ?? Pulse.Testing.TestEnvironment.RepoRoot,
         };
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        if (environment is not null) foreach (var (key, value) in environment) info.Environment[key] = value;
 
         using var process = new Process { StartInfo = info };
         try
@@ -37,7 +39,7 @@ public static class Command
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
             return new CommandResult(-1, await stdout, await stderr, TimedOut: true);
         }
         return new CommandResult(process.ExitCode, await stdout, await stderr, TimedOut: false);
