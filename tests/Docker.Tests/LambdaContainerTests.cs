@@ -116,22 +116,18 @@ public sealed class LambdaContainerTests(DockerFixture fixture)
         Assert.True(kills.Success && int.Parse(kills.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 1,
             $"the container's memory cgroup shows no OOM kill: {oom}");
 
-        // Pulse learns of an OOM from the platform (errorType Runtime.OutOfMemory, or max memory used at the
-        // memory size). An emulator that reports the kill as a plain exit gives Pulse nothing to count: that
-        // is a gap of the emulator, named here, not a Pulse failure.
-        var platformError = killed.Property("errorType");
-        if (platformError != "Runtime.OutOfMemory")
-        {
-            Assert.Skip($"known emulator gap: the kernel OOM-killed the function but the emulator reported {platformError} " +
-                "(inside a container it cannot create its own memory cgroup and does not read the container's " +
-                "/sys/fs/cgroup/memory/memory.oom_control), so Pulse's out_of_memory cannot be checked here yet");
-        }
+        // Pulse learns of an OOM from the platform: the emulator, unable to create a cgroup in the container, reads
+        // the container's own memory cgroup (oom_kill counter and peak) and reports the kill as Lambda does.
+        Assert.True(killed.Property("errorType") == "Runtime.OutOfMemory", $"the kernel's OOM kill is Runtime.OutOfMemory: {killed}");
 
         await lambda.DockerStopAsync(StopGrace);
         var emf = await lambda.EmfAsync();
         Assert.True(SumFor(emf, killed, "out_of_memory") == 1, $"the killed invocation is out of memory: {emf}");
         Assert.True(emf.Sum("out_of_memory") == 1, $"only one out-of-memory invocation: {emf}");
         Assert.True(emf.Sum("invocations") == 2, $"two invocations: {emf}");
+        // The peak is the container cgroup's max_usage_in_bytes: at the 128 MB limit when the kernel killed, not the
+        // few MB of resident memory left once the runtime is gone.
+        Assert.True(SumFor(emf, killed, "max_memory_used") >= 100, $"the killed invocation's peak is near the 128 MB limit: {emf}");
     }
 
     [Fact]

@@ -156,7 +156,7 @@ public sealed partial class LambdaSandbox
             SandboxFault fault;
             if (process.IsRuntime)
             {
-                var oom = _cgroup.OomKills > gen.OomKillsAtStart;
+                var oom = _cgroup.OomKills > gen.OomKillsAtStart && (!_cgroup.MeasuresEnclosingCgroup || code == SandboxProcess.KilledBySigkill);
                 fault = SandboxFault.Failure(oom ? "Runtime.OutOfMemory" : "Runtime.ExitError", $"Runtime exited with error: {description}");
                 _log($"runtime exited: {description}{(oom ? " (out of memory)" : "")}");
             }

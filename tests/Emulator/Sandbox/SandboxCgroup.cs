@@ -13,18 +13,26 @@ internal sealed class SandboxCgroup : IDisposable
     private const string Root = "/sys/fs/cgroup";
     private readonly string? _freezer;
     private readonly string? _memory;
+    private readonly EnclosingMemoryCgroup? _enclosing;
 
-    private SandboxCgroup(string? freezer, string? memory)
+    private SandboxCgroup(string? freezer, string? memory, EnclosingMemoryCgroup? enclosing = null)
     {
         _freezer = freezer;
         _memory = memory;
+        _enclosing = enclosing;
     }
 
     /// <summary>No controllers: every operation falls back or does nothing.</summary>
     public static SandboxCgroup None { get; } = new(null, null);
 
     public bool CanFreeze => _freezer is not null;
-    public bool CanMeasure => _memory is not null;
+    public bool CanMeasure => _memory is not null || _enclosing is not null;
+
+    /// <summary>
+    /// Memory is measured in the cgroup the emulator runs in (it could not create its own): its OOM counter also
+    /// counts kills of other processes there, so only a runtime that died by SIGKILL is classed as out of memory.
+    /// </summary>
+    public bool MeasuresEnclosingCgroup => _enclosing is not null;
 
     /// <summary>Prefix of every cgroup the emulator creates; the owner's pid follows it.</summary>
     public const string NamePrefix = "lambda-emulator-";
@@ -34,6 +42,17 @@ internal sealed class SandboxCgroup : IDisposable
         SweepOrphans(log);
         var freezer = TryCreate(Path.Combine(Root, "freezer", name), log);
         var memory = TryCreate(Path.Combine(Root, "memory", name), log);
+        EnclosingMemoryCgroup? enclosing = null;
+        if (memory is null)
+        {
+            try { enclosing = EnclosingMemoryCgroup.Locate(File.ReadAllText("/proc/self/cgroup"), Path.Combine(Root, "memory")); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { log($"cannot read /proc/self/cgroup ({e.Message})"); }
+            if (enclosing is not null)
+            {
+                log($"measuring memory and OOM kills in the emulator's own memory cgroup {enclosing.Directory} (shared with the emulator)");
+                if (memoryLimitBytes is not null) log("--memory-cap cannot be enforced in a shared cgroup: the enclosing cgroup's own limit applies");
+            }
+        }
         if (memory is not null && memoryLimitBytes is { } limit)
         {
             try
@@ -45,7 +64,7 @@ internal sealed class SandboxCgroup : IDisposable
             }
             catch (Exception e) { log($"cannot set the memory limit ({e.Message}); memory is measured but not capped"); }
         }
-        return new SandboxCgroup(freezer, memory);
+        return new SandboxCgroup(freezer, memory, enclosing);
     }
 
     /// <summary>
@@ -119,10 +138,11 @@ internal sealed class SandboxCgroup : IDisposable
         return false;
     }
 
-    public long? MaxUsageBytes => ReadLong(_memory, "memory.max_usage_in_bytes");
+    public long? MaxUsageBytes => _enclosing is not null ? _enclosing.PeakBytes : ReadLong(_memory, "memory.max_usage_in_bytes");
 
     public void ResetMaxUsage()
     {
+        _enclosing?.BeginGeneration();
         if (_memory is null) return;
         try { File.WriteAllText(Path.Combine(_memory, "memory.max_usage_in_bytes"), "0"); } catch (IOException) { }
     }
@@ -132,6 +152,7 @@ internal sealed class SandboxCgroup : IDisposable
     {
         get
         {
+            if (_enclosing is not null) return _enclosing.OomKills;
             if (_memory is null) return 0;
             try
             {

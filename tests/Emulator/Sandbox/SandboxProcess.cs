@@ -52,6 +52,9 @@ internal sealed class SandboxProcess
     /// <summary>Signals the process group the process leads (it and its children), even after the leader exited.</summary>
     public bool SignalGroup(int signal) => Posix.SignalGroup(Pid, signal);
 
+    /// <summary>The exit code .NET reports for a process killed by SIGKILL (128 + 9).</summary>
+    public const int KilledBySigkill = 128 + 9;
+
     /// <summary>.NET reports a death by signal N as exit code 128+N; RAPID prints it the way Go does.</summary>
     public static string DescribeExit(int code) => code switch
     {
