@@ -145,6 +145,25 @@ public sealed class InvocationTracker
         }
     }
 
+    /// <summary>
+    /// SHUTDOWN with reason timeout: the platform reset the sandbox, and the runtimeDone/REPORT with status
+    /// timeout of the invocation in progress may never reach this process (spec §3.3, §4.7). That invocation
+    /// (INVOKE received, no runtimeDone) is counted as a timeout and an error, at the SHUTDOWN's time. Its points
+    /// stay held until <see cref="CompleteAll"/>; a runtimeDone or REPORT arriving later finds the counters
+    /// already emitted (or the request remembered), so the timeout is counted once. True when one was counted.
+    /// </summary>
+    public bool OnTimeoutShutdown(DateTimeOffset time)
+    {
+        lock (_gate)
+        {
+            if (_currentId is null || !_states.TryGetValue(_currentId, out var state)) return false;
+            if (!state.Invoked || state.RuntimeDone || state.CountersEmitted) return false;
+            state.Status = "timeout";
+            EmitCounters(state, time, "timeout");
+            return true;
+        }
+    }
+
     /// <summary>SHUTDOWN: the sandbox-level points (shutdowns, unused_init).</summary>
     public void OnShutdown(DateTimeOffset time)
     {

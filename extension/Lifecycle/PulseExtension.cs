@@ -239,7 +239,10 @@ public sealed class PulseExtension
         var flushDeadline = end - TimeSpan.FromMilliseconds(100);
 
         var tracker = pipeline.Tracker;
-        if (TelemetrySubscribed && shutdown.Reason != "timeout")
+        var timedOut = string.Equals(shutdown.Reason, "timeout", StringComparison.OrdinalIgnoreCase);
+        if (timedOut && tracker.OnTimeoutShutdown(now))
+            _log.Info($"shutdown: reason timeout; the invocation in progress ({tracker.CurrentRequestId}) is counted as a timeout");
+        if (TelemetrySubscribed && !timedOut)
         {
             var wait = pipeline.Settings.ShutdownReportWait;
             var room = flushDeadline - DateTimeOffset.UtcNow - TimeSpan.FromMilliseconds(200);

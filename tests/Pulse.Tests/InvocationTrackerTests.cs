@@ -297,6 +297,69 @@ public sealed class InvocationTrackerTests
     }
 
     [Fact]
+    public void A_timeout_shutdown_counts_the_invocation_in_progress_as_a_timeout_and_an_error_at_the_shutdown_time()
+    {
+        var h = new TrackerHarness();
+        h.Invoke(A, atMs: 0);
+        h.Feed(TelemetryJson.Start(A, 0));
+        var shutdownAt = TelemetryJson.T0.AddMilliseconds(3_000);
+
+        Assert.True(h.Tracker.OnTimeoutShutdown(shutdownAt));
+        h.Tracker.CompleteAll();
+
+        Assert.Equal(1, h.Published.Value(A, "invocations"));
+        Assert.Equal(1, h.Published.Value(A, "timeouts"));
+        Assert.Equal(1, h.Published.Value(A, "errors"));
+        var points = h.Published.For(A);
+        Assert.Equal(shutdownAt, points.Single(p => p.Metric.Name == "timeouts").Timestamp);
+        Assert.Equal(shutdownAt, points.Single(p => p.Metric.Name == "errors").Timestamp);
+        Assert.Equal(TelemetryJson.T0, points.Single(p => p.Metric.Name == "invocations").Timestamp);
+        Assert.Equal(0, h.Tracker.TrackedCount);
+        Assert.Equal(0, h.Tracker.OwedReports);
+
+        // The platform's own runtimeDone/REPORT with status timeout show up after all: still one timeout.
+        h.Feed(TelemetryJson.RuntimeDone(A, at: 3_001, status: "timeout"), TelemetryJson.Report(A, at: 3_002, status: "timeout"));
+        Assert.Equal(1, h.Published.All.Where(p => p.Metric.Name == "timeouts").Sum(p => p.Value));
+        Assert.Equal(1, h.Published.All.Where(p => p.Metric.Name == "errors").Sum(p => p.Value));
+        Assert.Equal(1, h.Published.Count(A, "invocations"));
+    }
+
+    [Fact]
+    public void A_timeout_runtime_done_arriving_between_the_timeout_shutdown_and_the_final_flush_is_not_counted_twice()
+    {
+        var h = new TrackerHarness();
+        h.Invoke(A, atMs: 0);
+        Assert.True(h.Tracker.OnTimeoutShutdown(TelemetryJson.T0.AddMilliseconds(3_000)));
+        h.Feed(TelemetryJson.RuntimeDone(A, at: 3_001, status: "timeout"), TelemetryJson.Report(A, at: 3_002, status: "timeout"));
+        h.Tracker.CompleteAll();
+
+        Assert.Equal(1, h.Published.Count(A, "timeouts"));
+        Assert.Equal(1, h.Published.Value(A, "timeouts"));
+        Assert.Equal(1, h.Published.Count(A, "errors"));
+        Assert.Equal(1, h.Published.Value(A, "errors"));
+        Assert.Equal(1, h.Published.Count(A, "invocations"));
+        Assert.Equal(11.642, h.Published.Value(A, "duration")); // the REPORT's points still leave
+    }
+
+    [Fact]
+    public void A_timeout_shutdown_after_the_invocation_finished_counts_no_timeout()
+    {
+        var h = new TrackerHarness();
+        h.Invoke(A, atMs: 0);
+        h.Feed(TelemetryJson.Start(A, 0), TelemetryJson.RuntimeDone(A));
+
+        Assert.False(h.Tracker.OnTimeoutShutdown(TelemetryJson.T0.AddMilliseconds(3_000)));
+        h.Tracker.CompleteAll();
+        Assert.Equal(0, h.Published.Value(A, "timeouts"));
+        Assert.Equal(0, h.Published.Value(A, "errors"));
+
+        var idle = new TrackerHarness();
+        Assert.False(idle.Tracker.OnTimeoutShutdown(TelemetryJson.T0));
+        idle.Tracker.CompleteAll();
+        Assert.DoesNotContain(idle.Published.All, p => p.Metric.Name is "timeouts" or "errors");
+    }
+
+    [Fact]
     public void Shutdown_emits_shutdowns_and_unused_init()
     {
         var unused = new TrackerHarness();

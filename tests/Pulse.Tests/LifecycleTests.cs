@@ -184,6 +184,27 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_timeout_shutdown_without_runtime_done_counts_the_open_invocation_as_one_timeout_and_one_error()
+    {
+        await using var api = new FakeExtensionsApi(async (n, fake) =>
+        {
+            if (n == 1) return FakeExtensionsApi.Invoke(A);
+            // The function ran past its deadline: the platform resets the sandbox; runtimeDone(timeout) never comes.
+            await fake.PostTelemetryAsync(TelemetryJson.Start(A));
+            return FakeExtensionsApi.Shutdown("Timeout");
+        });
+        var exit = await Extension(api).RunAsync().WaitAsync(RunLimit);
+
+        Assert.Equal(0, exit);
+        var lines = EmfLines();
+        var line = LineFor(lines, A, "timeouts");
+        Assert.Equal(1, line.GetProperty("timeouts").GetDouble());
+        Assert.Equal(1, line.GetProperty("errors").GetDouble());
+        Assert.Equal(1, line.GetProperty("invocations").GetDouble());
+        Assert.Equal(1, lines.Count(d => d.RootElement.TryGetProperty("timeouts", out _)));
+    }
+
+    [Fact]
     public async Task An_internal_fault_falls_back_to_an_idle_loop_that_keeps_the_function_running()
     {
         await using var api = new FakeExtensionsApi((n, _) =>
