@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Pulse.Telemetry;
@@ -7,54 +5,45 @@ using Pulse.Telemetry;
 namespace Pulse.Lifecycle;
 
 /// <summary>
-/// The Extensions API (2020-01-01) and the Telemetry API subscription (2022-07-01), over one HttpClient
-/// with a SocketsHttpHandler and no timeout: /next is a long poll that must never time out (spec §1.1).
+/// The Extensions API (2020-01-01) and the Telemetry API subscription (2022-07-01) over one kept-alive
+/// connection (<see cref="RuntimeApiConnection"/>). Register and subscribe block: they are the start-up
+/// critical path and run before anything else has started. /next is a long poll without any time limit
+/// (spec §1.1).
 /// </summary>
 public sealed class ExtensionsApiClient : IDisposable
 {
+    private const string RegisterPath = "/2020-01-01/extension/register";
+    private const string NextPath = "/2020-01-01/extension/event/next";
+    private const string TelemetryPath = "/2022-07-01/telemetry";
     private static readonly byte[] RegisterBody = "{\"events\":[\"INVOKE\",\"SHUTDOWN\"]}"u8.ToArray();
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
-    private readonly HttpClient _http;
-    private readonly Uri _register, _next, _telemetry;
+    private readonly RuntimeApiConnection _connection;
+    private KeyValuePair<string, string>[] _identified = [];
     private string? _extensionId;
 
-    public ExtensionsApiClient(string runtimeApi, HttpMessageHandler? handler = null)
+    public ExtensionsApiClient(string runtimeApi)
     {
-        _http = new HttpClient(handler ?? new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-        }, disposeHandler: true)
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        var root = $"http://{runtimeApi}";
-        _register = new Uri(root + "/2020-01-01/extension/register");
-        _next = new Uri(root + "/2020-01-01/extension/event/next");
-        _telemetry = new Uri(root + "/2022-07-01/telemetry");
+        _connection = new RuntimeApiConnection(runtimeApi);
     }
 
     public string? ExtensionId => _extensionId;
 
     /// <summary>POST /register for INVOKE and SHUTDOWN, asking for the account id.</summary>
-    public async Task<RegistrationResult> RegisterAsync(string extensionName, CancellationToken cancellationToken = default)
+    public RegistrationResult Register(string extensionName)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _register);
-        request.Headers.TryAddWithoutValidation("Lambda-Extension-Name", extensionName);
-        request.Headers.TryAddWithoutValidation("Lambda-Extension-Accept-Feature", "accountId");
-        request.Content = new ByteArrayContent(RegisterBody);
-        request.Content.Headers.ContentType = JsonContentType;
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.OK)
-            throw new ExtensionsApiException($"register answered {(int)response.StatusCode}: {Snippet(body)}", (int)response.StatusCode);
-        if (!response.Headers.TryGetValues("Lambda-Extension-Identifier", out var ids) || ids.FirstOrDefault() is not { Length: > 0 } id)
+        var response = _connection.Send("POST", RegisterPath,
+        [
+            new("Lambda-Extension-Name", extensionName),
+            new("Lambda-Extension-Accept-Feature", "accountId"),
+            new("Content-Type", "application/json"),
+        ], RegisterBody);
+        var body = response.Body;
+        if (response.Status != 200)
+            throw new ExtensionsApiException($"register answered {response.Status}: {Snippet(body)}", response.Status);
+        if (response.Header("Lambda-Extension-Identifier") is not { Length: > 0 } id)
             throw new ExtensionsApiException("register answered 200 without a Lambda-Extension-Identifier header", 200);
         _extensionId = id;
+        _identified = [new("Lambda-Extension-Identifier", id)];
         string? functionName = null, functionVersion = null, accountId = null;
         try
         {
@@ -82,15 +71,11 @@ public sealed class ExtensionsApiClient : IDisposable
     }
 
     /// <summary>PUT /telemetry. Returns the status code and body; 200 means telemetry will arrive, anything else means it will not.</summary>
-    public async Task<(int Status, string Body)> SubscribeTelemetryAsync(int port, CancellationToken cancellationToken = default)
+    public (int Status, string Body) SubscribeTelemetry(int port)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, _telemetry);
-        AddIdentifier(request);
-        request.Content = new ByteArrayContent(TelemetrySubscriptionBody(port));
-        request.Content.Headers.ContentType = JsonContentType;
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        return ((int)response.StatusCode, Snippet(body));
+        RequireRegistered();
+        var response = _connection.Send("PUT", TelemetryPath, [_identified[0], new("Content-Type", "application/json")], TelemetrySubscriptionBody(port));
+        return (response.Status, Snippet(response.Body));
     }
 
     /// <summary>The subscription: platform and function records, the smallest buffering (25 ms), our listener as destination.</summary>
@@ -102,13 +87,11 @@ public sealed class ExtensionsApiClient : IDisposable
     /// <summary>GET /event/next: blocks until the next event, without any timeout.</summary>
     public async Task<ExtensionEvent> NextAsync(CancellationToken cancellationToken = default)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, _next);
-        AddIdentifier(request);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.OK)
-            throw new ExtensionsApiException($"next answered {(int)response.StatusCode}: {Snippet(body)}", (int)response.StatusCode);
-        return ParseEvent(body);
+        RequireRegistered();
+        var response = await _connection.SendAsync("GET", NextPath, _identified, cancellationToken).ConfigureAwait(false);
+        if (response.Status != 200)
+            throw new ExtensionsApiException($"next answered {response.Status}: {Snippet(response.Body)}", response.Status);
+        return ParseEvent(response.Body);
     }
 
     /// <summary>Parses a /next body (INVOKE or SHUTDOWN) with Utf8JsonReader; anything else is an <see cref="ExtensionsApiException"/>.</summary>
@@ -173,10 +156,9 @@ public sealed class ExtensionsApiClient : IDisposable
         return value;
     }
 
-    private void AddIdentifier(HttpRequestMessage request)
+    private void RequireRegistered()
     {
         if (_extensionId is null) throw new InvalidOperationException("not registered");
-        request.Headers.TryAddWithoutValidation("Lambda-Extension-Identifier", _extensionId);
     }
 
     private static string Snippet(byte[] body)
@@ -185,5 +167,5 @@ public sealed class ExtensionsApiClient : IDisposable
         return text.ReplaceLineEndings(" ");
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => _connection.Dispose();
 }

@@ -41,29 +41,34 @@ public sealed class PulseExtension
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
         var main = Stopwatch.GetTimestamp();
+        // Everything up to the first /next runs on this thread with blocking calls: no thread pool, no async
+        // socket engine, nothing the runtime's start could wait for.
         var env = new EnvironmentReader(_options.Environment, _log);
         var startup = StartupSettings.Read(env, _options.ExtensionName);
-        using var client = new ExtensionsApiClient(startup.RuntimeApi);
-        // Resolved while /register is in flight (it reads /etc/hosts; DNS only if the name is not there).
+        // Done by the time /register answers: /etc/hosts names the host in a sandbox, DNS runs alongside otherwise.
         var address = ListenerAddress.ResolveAsync(_options.HostsFile);
-
+        ExtensionsApiClient client;
         RegistrationResult registration;
         try
         {
-            registration = await client.RegisterAsync(startup.ExtensionName, cancellationToken).ConfigureAwait(false);
+            client = new ExtensionsApiClient(startup.RuntimeApi);
+            registration = client.Register(startup.ExtensionName);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _log.Error($"register with the Extensions API at {startup.RuntimeApi} failed ({e.GetType().Name}: {e.Message}); Pulse exits");
             return 1;
         }
+        using var clientScope = client;
 
         var counters = new TelemetryCounters();
         var dispatcher = new TelemetryBatchDispatcher(new TelemetryParser(counters), _log);
-        var server = await StartTelemetryAsync(client, address, startup.TelemetryPort, dispatcher, cancellationToken).ConfigureAwait(false);
+        var server = StartTelemetry(client, address, startup.TelemetryPort, dispatcher);
 
         _pendingNext = client.NextAsync(cancellationToken);
         MainToNextMs = Stopwatch.GetElapsedTime(main).TotalMilliseconds;
+        // Connections the platform opened meanwhile wait in the listen backlog until now.
+        server?.StartAccepting();
         ReadyMs = ProcessClock.MillisecondsSinceStart();
 
         Pipeline pipeline;
@@ -100,24 +105,23 @@ public sealed class PulseExtension
         }
     }
 
-    private async Task<TelemetryHttpServer?> StartTelemetryAsync(ExtensionsApiClient client, Task<IPAddress> address, int port,
-        TelemetryBatchDispatcher dispatcher, CancellationToken cancellationToken)
+    private TelemetryHttpServer? StartTelemetry(ExtensionsApiClient client, Task<IPAddress> address, int port, TelemetryBatchDispatcher dispatcher)
     {
         TelemetryHttpServer? server = null;
         try
         {
-            var bindAddress = await address.ConfigureAwait(false);
+            var bindAddress = address.GetAwaiter().GetResult();
             try
             {
-                server = TelemetryHttpServer.Start(bindAddress, port, dispatcher, _log);
+                server = TelemetryHttpServer.Bind(bindAddress, port, dispatcher, _log);
             }
             catch (SocketException) when (!IPAddress.IsLoopback(bindAddress))
             {
                 _log.Warn($"telemetry listener: {bindAddress} ({ListenerAddress.SandboxHost}) cannot be bound; using 127.0.0.1");
-                server = TelemetryHttpServer.Start(IPAddress.Loopback, port, dispatcher, _log);
+                server = TelemetryHttpServer.Bind(IPAddress.Loopback, port, dispatcher, _log);
             }
             TelemetryPort = server.Port;
-            var (status, body) = await client.SubscribeTelemetryAsync(server.Port, cancellationToken).ConfigureAwait(false);
+            var (status, body) = client.SubscribeTelemetry(server.Port);
             TelemetrySubscribed = status == 200;
             if (!TelemetrySubscribed)
                 _log.Warn($"the Telemetry API subscription answered {status} ({body}); running without telemetry: only invocations and custom metrics are reported");
@@ -129,7 +133,7 @@ public sealed class PulseExtension
         }
         if (!TelemetrySubscribed && server is not null)
         {
-            await server.DisposeAsync().ConfigureAwait(false);
+            server.DisposeAsync().AsTask().GetAwaiter().GetResult();
             server = null;
         }
         return server;
@@ -210,7 +214,7 @@ public sealed class PulseExtension
             {
                 return await (_pendingNext ?? client.NextAsync(cancellationToken)).ConfigureAwait(false);
             }
-            catch (HttpRequestException e) when (attempt < 3 && e.StatusCode is null)
+            catch (Exception e) when (attempt < 3 && e is IOException or SocketException && !cancellationToken.IsCancellationRequested)
             {
                 _log.Warn($"/next failed ({e.Message}); retrying");
                 await Task.Delay(50 * attempt, cancellationToken).ConfigureAwait(false);

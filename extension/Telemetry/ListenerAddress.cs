@@ -13,9 +13,15 @@ public static class ListenerAddress
     public const string SandboxHost = "sandbox.localdomain";
     public static readonly TimeSpan DnsTimeout = TimeSpan.FromMilliseconds(250);
 
-    public static async Task<IPAddress> ResolveAsync(string hostsFile = "/etc/hosts")
+    /// <summary>
+    /// Starts resolving: completed at once when /etc/hosts names the host (every Lambda sandbox); otherwise a
+    /// DNS lookup of at most <see cref="DnsTimeout"/> that runs while the caller registers.
+    /// </summary>
+    public static Task<IPAddress> ResolveAsync(string hostsFile = "/etc/hosts") =>
+        FromHostsFile(hostsFile, SandboxHost) is { } fromHosts ? Task.FromResult(fromHosts) : LookUpAsync();
+
+    private static async Task<IPAddress> LookUpAsync()
     {
-        if (FromHostsFile(hostsFile, SandboxHost) is { } fromHosts) return fromHosts;
         try
         {
             var lookup = Dns.GetHostAddressesAsync(SandboxHost, AddressFamily.InterNetwork);

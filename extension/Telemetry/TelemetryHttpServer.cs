@@ -50,7 +50,19 @@ public sealed class TelemetryHttpServer : IAsyncDisposable
     /// Binds <paramref name="address"/> on the first free port from <paramref name="port"/> on (never 9001)
     /// and starts accepting. Throws <see cref="SocketException"/> when no port could be bound.
     /// </summary>
+    /// <summary>Binds and listens (the platform may connect from now on), then accepts.</summary>
     public static TelemetryHttpServer Start(IPAddress address, int port, ITelemetryBatchHandler handler, PulseLog log)
+    {
+        var server = Bind(address, port, handler, log);
+        server.StartAccepting();
+        return server;
+    }
+
+    /// <summary>
+    /// Binds and listens without accepting yet: connections wait in the backlog until <see cref="StartAccepting"/>,
+    /// so the start-up path can subscribe and send its first /next before any thread pool work begins.
+    /// </summary>
+    public static TelemetryHttpServer Bind(IPAddress address, int port, ITelemetryBatchHandler handler, PulseLog log)
     {
         SocketException? last = null;
         for (var attempt = 0; attempt < PortAttempts; attempt++)
@@ -71,12 +83,12 @@ public sealed class TelemetryHttpServer : IAsyncDisposable
                 continue;
             }
             if (attempt > 0) log.Warn($"telemetry listener: using port {candidate} instead of {port}");
-            var server = new TelemetryHttpServer(socket, handler, log);
-            server._acceptLoop = Task.Run(server.AcceptLoopAsync);
-            return server;
+            return new TelemetryHttpServer(socket, handler, log);
         }
         throw last ?? new SocketException((int)SocketError.AddressAlreadyInUse);
     }
+
+    public void StartAccepting() => _acceptLoop ??= Task.Run(AcceptLoopAsync);
 
     private async Task AcceptLoopAsync()
     {
