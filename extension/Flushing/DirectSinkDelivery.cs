@@ -8,7 +8,8 @@ namespace Pulse.Flushing;
 /// <summary>
 /// Delivery for a local sink that cannot hang (EMF on stdout): a bounded buffer, and a flush that hands
 /// the whole buffer to the sink in one export. A retryable failure puts the points back (oldest dropped
-/// beyond the bound); a rejection or an export that outlives the deadline counts them as dropped.
+/// beyond the bound) except in the final (SHUTDOWN) flush; a rejection or an export that outlives the
+/// deadline counts them as dropped.
 /// </summary>
 public sealed class DirectSinkDelivery : ISinkDelivery
 {
@@ -41,7 +42,7 @@ public sealed class DirectSinkDelivery : ISinkDelivery
         }
     }
 
-    public async Task FlushAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
+    public async Task FlushAsync(DateTimeOffset deadline, bool final, CancellationToken cancellationToken)
     {
         var remaining = deadline - DateTimeOffset.UtcNow;
         if (remaining <= TimeSpan.Zero) return;
@@ -99,6 +100,11 @@ public sealed class DirectSinkDelivery : ISinkDelivery
                     case ExportStatus.Success:
                         _counters.Delivered(batch.Count);
                         failed = false;
+                        break;
+                    case ExportStatus.Retryable when final:
+                        // SHUTDOWN: there is no next flush to retry in.
+                        _log.Warn($"sink {SinkName}: {batch.Count} points dropped at shutdown, the export failed: {result.Detail}");
+                        _counters.Dropped(batch.Count);
                         break;
                     case ExportStatus.Retryable:
                         _log.Once(LogLevel.Warn, $"{SinkName}-retryable", $"sink {SinkName}: export failed, will retry at the next flush: {result.Detail}");

@@ -82,8 +82,11 @@ public sealed class FlushCoordinator : IMetricPublisher, IAsyncDisposable
         return now + IdleFlushBudget;
     }
 
-    /// <summary>Flushes every delivery side by side; returns by <paramref name="deadline"/> whatever they do.</summary>
-    public async Task FlushAsync(DateTimeOffset deadline, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Flushes every delivery side by side; returns by <paramref name="deadline"/> whatever they do.
+    /// <paramref name="final"/>: the SHUTDOWN flush, after which nothing is retried.
+    /// </summary>
+    public async Task FlushAsync(DateTimeOffset deadline, bool final = false, CancellationToken cancellationToken = default)
     {
         var remaining = deadline - DateTimeOffset.UtcNow;
         if (remaining <= TimeSpan.Zero) return;
@@ -93,12 +96,12 @@ public sealed class FlushCoordinator : IMetricPublisher, IAsyncDisposable
             Task flush;
             if (_deliveries.Count == 1)
             {
-                flush = _deliveries[0].FlushAsync(deadline, cancellationToken);
+                flush = _deliveries[0].FlushAsync(deadline, final, cancellationToken);
             }
             else
             {
                 var tasks = new Task[_deliveries.Count];
-                for (var i = 0; i < tasks.Length; i++) tasks[i] = _deliveries[i].FlushAsync(deadline, cancellationToken);
+                for (var i = 0; i < tasks.Length; i++) tasks[i] = _deliveries[i].FlushAsync(deadline, final, cancellationToken);
                 flush = Task.WhenAll(tasks);
             }
             await flush.WaitAsync(remaining, cancellationToken).ConfigureAwait(false);
@@ -148,7 +151,7 @@ public sealed class FlushCoordinator : IMetricPublisher, IAsyncDisposable
             await _signal.WaitAsync().ConfigureAwait(false);
             if (token.IsCancellationRequested) return;
             Volatile.Write(ref _signalled, 0);
-            await FlushAsync(BackgroundDeadline(), token).ConfigureAwait(false);
+            await FlushAsync(BackgroundDeadline(), cancellationToken: token).ConfigureAwait(false);
         }
     }
 
@@ -159,7 +162,7 @@ public sealed class FlushCoordinator : IMetricPublisher, IAsyncDisposable
         try
         {
             while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
-                await FlushAsync(BackgroundDeadline(), token).ConfigureAwait(false);
+                await FlushAsync(BackgroundDeadline(), cancellationToken: token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -26,9 +26,10 @@ public interface ISinkDelivery
     /// dropped when the buffer is full or the delivery gives up on them). Must not throw. May be called
     /// again while a previous call is still running (background flush and the SHUTDOWN flush): serialize
     /// internally. The caller also stops waiting at the deadline, so a call that overruns it only wastes
-    /// its own work.
+    /// its own work. <paramref name="final"/> is the SHUTDOWN flush: there is no later flush, so a pending
+    /// back-off is ignored and what cannot be sent by the deadline is counted as dropped.
     /// </summary>
-    Task FlushAsync(DateTimeOffset deadline, CancellationToken cancellationToken);
+    Task FlushAsync(DateTimeOffset deadline, bool final, CancellationToken cancellationToken);
 
     /// <summary>A snapshot of the counters, for self-metrics and the shutdown summary line.</summary>
     DeliveryStats GetStats();

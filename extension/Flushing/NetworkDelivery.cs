@@ -107,10 +107,6 @@ public sealed class NetworkDelivery : ISinkDelivery
         }
     }
 
-    /// <summary>The flush path's call (<see cref="ISinkDelivery"/>): an ordinary, non-final flush.</summary>
-    Task ISinkDelivery.FlushAsync(DateTimeOffset deadline, CancellationToken cancellationToken) =>
-        FlushAsync(deadline, final: false, cancellationToken);
-
     /// <summary>The counters in the shape every delivery reports (requests count as flushes, the last request latency as the last flush time).</summary>
     DeliveryStats ISinkDelivery.GetStats()
     {

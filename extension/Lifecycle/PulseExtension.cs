@@ -262,7 +262,7 @@ public sealed class PulseExtension
             pipeline.Flusher.Publish(SelfMetrics.Collect(ReadyMs, pipeline.Flusher.TakeLatencies(), dispatcher.Counters, tracker,
                 pipeline.Flusher.Deliveries, pipeline.Tags.For(null), DateTimeOffset.UtcNow));
         }
-        await pipeline.Flusher.FlushAsync(flushDeadline).ConfigureAwait(false);
+        await pipeline.Flusher.FlushAsync(flushDeadline, final: true).ConfigureAwait(false);
         _log.Info(SelfMetrics.Summary(ReadyMs, dispatcher.Counters, tracker, pipeline.Flusher.Deliveries));
         await StopQuietlyAsync(pipeline, server).ConfigureAwait(false);
         _watchdog.Dispose();

@@ -32,7 +32,7 @@ public sealed class FlushingTests
         public int Enqueued;
         public string SinkName => "recording";
         public void Enqueue(IReadOnlyList<MetricPoint> points) => Interlocked.Add(ref Enqueued, points.Count);
-        public Task FlushAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
+        public Task FlushAsync(DateTimeOffset deadline, bool final, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Flushes);
             return Task.CompletedTask;
@@ -44,7 +44,7 @@ public sealed class FlushingTests
     {
         public string SinkName => "never";
         public void Enqueue(IReadOnlyList<MetricPoint> points) { }
-        public Task FlushAsync(DateTimeOffset deadline, CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, CancellationToken.None);
+        public Task FlushAsync(DateTimeOffset deadline, bool final, CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, CancellationToken.None);
         public DeliveryStats GetStats() => default;
     }
 
@@ -113,15 +113,28 @@ public sealed class FlushingTests
         var sink = new ScriptedSink(n => n switch { 1 => ExportStatus.Retryable, 2 => ExportStatus.Success, _ => ExportStatus.Rejected });
         var delivery = new DirectSinkDelivery(sink, 1000, Quiet);
         delivery.Enqueue(Points(5));
-        await delivery.FlushAsync(DateTimeOffset.UtcNow.AddSeconds(5), CancellationToken.None);
+        await delivery.FlushAsync(DateTimeOffset.UtcNow.AddSeconds(5), final: false, CancellationToken.None);
         Assert.Equal(5, delivery.GetStats().PointsPending);       // retryable: kept
-        await delivery.FlushAsync(DateTimeOffset.UtcNow.AddSeconds(5), CancellationToken.None);
+        await delivery.FlushAsync(DateTimeOffset.UtcNow.AddSeconds(5), final: false, CancellationToken.None);
         Assert.Equal((5L, 0L, 0L), (delivery.GetStats().PointsDelivered, delivery.GetStats().PointsDropped, delivery.GetStats().PointsPending));
         delivery.Enqueue(Points(2));
-        await delivery.FlushAsync(DateTimeOffset.UtcNow.AddSeconds(5), CancellationToken.None);
+        await delivery.FlushAsync(DateTimeOffset.UtcNow.AddSeconds(5), final: false, CancellationToken.None);
         var stats = delivery.GetStats();
         Assert.Equal((7L, 5L, 2L, 0L, 3L, 2L), (stats.PointsEnqueued, stats.PointsDelivered, stats.PointsDropped, stats.PointsPending, stats.Flushes, stats.FailedFlushes));
         Assert.Equal([5, 5, 2], sink.Batches);
+    }
+
+    [Fact]
+    public async Task A_retryable_failure_in_the_final_flush_is_counted_as_dropped_not_kept()
+    {
+        var sink = new ScriptedSink(_ => ExportStatus.Retryable);
+        var delivery = new DirectSinkDelivery(sink, 1000, Quiet);
+        delivery.Enqueue(Points(4));
+
+        await delivery.FlushAsync(DateTimeOffset.UtcNow.AddSeconds(5), final: true, CancellationToken.None);
+
+        var stats = delivery.GetStats();
+        Assert.Equal((0L, 4L, 0L), (stats.PointsDelivered, stats.PointsDropped, stats.PointsPending));
     }
 
     [Fact]

@@ -268,6 +268,47 @@ public sealed class LifecycleTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_shutdown_flush_is_the_final_one_and_carries_the_shutdown_points()
+    {
+        var recording = new FinalFlagDelivery();
+        await using var api = new FakeExtensionsApi(async (n, fake) =>
+        {
+            if (n == 1) return FakeExtensionsApi.Invoke(A);
+            await fake.PostTelemetryAsync(TelemetryJson.Start(A), TelemetryJson.RuntimeDone(A), TelemetryJson.Report(A));
+            return FakeExtensionsApi.Shutdown();
+        });
+
+        var exit = await Extension(api, sinks: _ => [recording]).RunAsync().WaitAsync(RunLimit);
+
+        Assert.Equal(0, exit);
+        var flushes = recording.Flushes;
+        Assert.Single(flushes, f => f.Final);
+        var final = flushes.Single(f => f.Final);
+        Assert.True(flushes[^1].Final, "the final flush is the last one");
+        Assert.Contains("shutdowns", final.MetricsSeen);
+        Assert.Contains("invocations", final.MetricsSeen);
+    }
+
+    /// <summary>Records every flush: whether it was final and which metrics had been enqueued by then.</summary>
+    private sealed class FinalFlagDelivery : ISinkDelivery
+    {
+        private readonly List<string> _enqueued = [];
+        private readonly List<(bool Final, HashSet<string> MetricsSeen)> _flushes = [];
+        public string SinkName => "final-flag";
+        public List<(bool Final, HashSet<string> MetricsSeen)> Flushes { get { lock (_flushes) return [.. _flushes]; } }
+        public void Enqueue(IReadOnlyList<MetricPoint> points)
+        {
+            lock (_flushes) _enqueued.AddRange(points.Select(p => p.Metric.Name));
+        }
+        public Task FlushAsync(DateTimeOffset deadline, bool final, CancellationToken cancellationToken)
+        {
+            lock (_flushes) _flushes.Add((final, [.. _enqueued]));
+            return Task.CompletedTask;
+        }
+        public DeliveryStats GetStats() => default;
+    }
+
     /// <summary>Blocks in Enqueue once the SHUTDOWN points arrive (a contract violation the watchdog must survive).</summary>
     private sealed class BlockingAtShutdownDelivery(ManualResetEventSlim release) : ISinkDelivery
     {
@@ -276,7 +317,7 @@ public sealed class LifecycleTests : IDisposable
         {
             if (points.Any(p => p.Metric.Name == "shutdowns")) release.Wait(TimeSpan.FromSeconds(60));
         }
-        public Task FlushAsync(DateTimeOffset deadline, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task FlushAsync(DateTimeOffset deadline, bool final, CancellationToken cancellationToken) => Task.CompletedTask;
         public DeliveryStats GetStats() => default;
     }
 
@@ -286,7 +327,7 @@ public sealed class LifecycleTests : IDisposable
         public int Enqueued;
         public string SinkName => "hung";
         public void Enqueue(IReadOnlyList<MetricPoint> points) => Interlocked.Add(ref Enqueued, points.Count);
-        public Task FlushAsync(DateTimeOffset deadline, CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, CancellationToken.None);
+        public Task FlushAsync(DateTimeOffset deadline, bool final, CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, CancellationToken.None);
         public DeliveryStats GetStats() => new(Enqueued, 0, 0, Enqueued, 0, 0, 0);
     }
 }
