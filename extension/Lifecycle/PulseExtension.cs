@@ -22,6 +22,7 @@ public sealed class PulseExtension
     private readonly PulseLog _log;
     private Task<ExtensionEvent>? _pendingNext;
     private Timer? _watchdog;
+    private Pipeline? _pipeline;
 
     public PulseExtension(PulseOptions options)
     {
@@ -36,6 +37,8 @@ public sealed class PulseExtension
     /// <summary>Main (this call) → first /next request, in ms.</summary>
     public double MainToNextMs { get; private set; }
     public bool TelemetrySubscribed { get; private set; }
+    /// <summary>DogStatsD datagrams handled so far (0 before the pipeline exists or without the listener).</summary>
+    internal long DogStatsDDatagrams => Volatile.Read(ref _pipeline)?.DogStatsD?.Datagrams ?? 0;
     public int? TelemetryPort { get; private set; }
 
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
@@ -75,6 +78,7 @@ public sealed class PulseExtension
         try
         {
             pipeline = BuildPipeline(env, registration, dispatcher);
+            Volatile.Write(ref _pipeline, pipeline);
         }
         catch (Exception e)
         {

@@ -53,7 +53,6 @@ public sealed class DogStatsDListener : IAsyncDisposable
     /// <summary>Parses one datagram; public for tests and for the receive loop.</summary>
     public void HandleDatagram(ReadOnlySpan<byte> datagram, DateTimeOffset receivedAt)
     {
-        Interlocked.Increment(ref _datagrams);
         while (!datagram.IsEmpty)
         {
             var end = datagram.IndexOf((byte)'\n');
@@ -74,6 +73,8 @@ public sealed class DogStatsDListener : IAsyncDisposable
                     break;
             }
         }
+        // Counted last: whoever sees the datagram counted also sees every line of it counted.
+        Interlocked.Increment(ref _datagrams);
     }
 
     private static string Printable(ReadOnlySpan<byte> line)

@@ -59,6 +59,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public async Task Registers_subscribes_loops_on_next_and_writes_one_emf_line_per_invocation()
     {
+        PulseExtension? extension = null;
         await using var api = new FakeExtensionsApi(async (n, fake) =>
         {
             switch (n)
@@ -69,7 +70,9 @@ public sealed class LifecycleTests : IDisposable
                 case 2:
                     using (var udp = new UdpClient())
                         await udp.SendAsync(Encoding.UTF8.GetBytes("orders:2|c|#shop:eu"), new IPEndPoint(IPAddress.Loopback, _statsdPort));
-                    await Task.Delay(100);
+                    // The datagram belongs to invocation A only if Pulse handled it before A's runtimeDone.
+                    var handledBy = DateTime.UtcNow.AddSeconds(30);
+                    while (extension!.DogStatsDDatagrams < 1 && DateTime.UtcNow < handledBy) await Task.Delay(10);
                     await fake.PostTelemetryAsync(TelemetryJson.Start(A), TelemetryJson.RuntimeDone(A));
                     return FakeExtensionsApi.Invoke(B);
                 default:
@@ -83,10 +86,11 @@ public sealed class LifecycleTests : IDisposable
                     return FakeExtensionsApi.Shutdown();
             }
         });
-        var extension = Extension(api);
+        extension = Extension(api);
         var exit = await extension.RunAsync().WaitAsync(RunLimit);
 
         Assert.Equal(0, exit);
+        Assert.Equal(1, extension.DogStatsDDatagrams);
         Assert.Equal("pulse", api.RegisterHeaders["Lambda-Extension-Name"]);
         Assert.Equal("accountId", api.RegisterHeaders["Lambda-Extension-Accept-Feature"]);
         using (var register = JsonDocument.Parse(api.RegisterBody!))
