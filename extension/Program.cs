@@ -5,7 +5,7 @@ namespace Pulse;
 
 internal static class Program
 {
-    public static async Task<int> Main(string[] args)
+    public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] is "--version" or "-v")
         {
@@ -14,12 +14,12 @@ internal static class Program
         }
         // Lambda matches the registered name against the file it launched from /opt/extensions.
         var launchedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
-        return await PulseExtension.CreateBuilder()
+        return PulseExtension.CreateBuilder()
             .WithExtensionName(string.IsNullOrEmpty(launchedAs) ? "pulse" : launchedAs)
             .WithStandardOutput(Console.OpenStandardOutput())
             .WithLog(Console.Error)
             .WithSinks(SinkFactory.CreateAll)
             .Build()
-            .RunAsync();
+            .Run();
     }
 }

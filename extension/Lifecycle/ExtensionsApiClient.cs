@@ -6,9 +6,9 @@ namespace Pulse.Lifecycle;
 
 /// <summary>
 /// The Extensions API (2020-01-01) and the Telemetry API subscription (2022-07-01) over one kept-alive
-/// connection (<see cref="RuntimeApiConnection"/>). Register and subscribe block: they are the start-up
-/// critical path and run before anything else has started. /next is a long poll without any time limit
-/// (spec §1.1).
+/// connection (<see cref="RuntimeApiConnection"/>), all blocking: register and subscribe are the start-up
+/// critical path and run before anything else has started; /next is a long poll without any time limit
+/// (spec §1.1), written as early as possible and read by the event loop's thread.
 /// </summary>
 public sealed class ExtensionsApiClient : IDisposable
 {
@@ -84,14 +84,27 @@ public sealed class ExtensionsApiClient : IDisposable
         "\"buffering\":{\"maxItems\":1000,\"maxBytes\":262144,\"timeoutMs\":25}," +
         $"\"destination\":{{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox.localdomain:{port}/\"}}}}");
 
-    /// <summary>GET /event/next: blocks until the next event, without any timeout.</summary>
-    public async Task<ExtensionEvent> NextAsync(CancellationToken cancellationToken = default)
+    /// <summary>Writes GET /event/next; <see cref="ReceiveNext"/> reads its answer.</summary>
+    public void RequestNext()
     {
         RequireRegistered();
-        var response = await _connection.SendAsync("GET", NextPath, _identified, cancellationToken).ConfigureAwait(false);
+        _connection.Write("GET", NextPath, _identified, default);
+    }
+
+    /// <summary>Blocks until the /next written last answers with the next event, without any time limit.</summary>
+    public ExtensionEvent ReceiveNext(CancellationToken cancellationToken = default)
+    {
+        var response = _connection.Read(cancellationToken);
         if (response.Status != 200)
             throw new ExtensionsApiException($"next answered {response.Status}: {Snippet(response.Body)}", response.Status);
         return ParseEvent(response.Body);
+    }
+
+    /// <summary>GET /event/next and its answer.</summary>
+    public ExtensionEvent Next(CancellationToken cancellationToken = default)
+    {
+        RequestNext();
+        return ReceiveNext(cancellationToken);
     }
 
     /// <summary>Parses a /next body (INVOKE or SHUTDOWN) with Utf8JsonReader; anything else is an <see cref="ExtensionsApiException"/>.</summary>

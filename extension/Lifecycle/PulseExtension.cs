@@ -20,7 +20,9 @@ public sealed class PulseExtension
 {
     private readonly PulseOptions _options;
     private readonly PulseLog _log;
-    private Task<ExtensionEvent>? _pendingNext;
+    // A /next is written and its answer not read yet; a SHUTDOWN was read (the idle fallback then just exits).
+    private bool _nextOutstanding;
+    private bool _shutdownReceived;
     private Timer? _watchdog;
     private Pipeline? _pipeline;
 
@@ -41,7 +43,18 @@ public sealed class PulseExtension
     internal long DogStatsDDatagrams => Volatile.Read(ref _pipeline)?.DogStatsD?.Datagrams ?? 0;
     public int? TelemetryPort { get; private set; }
 
-    public async Task<int> RunAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs the extension on a thread of its own (tests, embedding); <see cref="Run"/> is the same on the
+    /// caller's thread.
+    /// </summary>
+    public Task<int> RunAsync(CancellationToken cancellationToken = default) =>
+        Task.Factory.StartNew(() => Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>
+    /// The extension's whole life on the calling thread, which waits in /next between events: an event needs
+    /// no hand-off between threads. Returns the process exit code.
+    /// </summary>
+    public int Run(CancellationToken cancellationToken = default)
     {
         var main = Stopwatch.GetTimestamp();
         // Everything up to the first /next runs on this thread with blocking calls: no thread pool, no async
@@ -68,7 +81,7 @@ public sealed class PulseExtension
         var dispatcher = new TelemetryBatchDispatcher(new TelemetryParser(counters), _log);
         var server = StartTelemetry(client, address, startup.TelemetryPort, dispatcher);
 
-        _pendingNext = client.NextAsync(cancellationToken);
+        RequestNext(client);
         MainToNextMs = Stopwatch.GetElapsedTime(main).TotalMilliseconds;
         // Connections the platform opened meanwhile wait in the listen backlog until now.
         server?.StartAccepting();
@@ -83,8 +96,8 @@ public sealed class PulseExtension
         catch (Exception e)
         {
             _log.Error($"internal fault while starting ({e.GetType().Name}: {e.Message}); metrics are off, Pulse keeps the function running");
-            if (server is not null) await server.DisposeAsync().ConfigureAwait(false);
-            return await IdleLoopAsync(client, cancellationToken).ConfigureAwait(false);
+            server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return IdleLoop(client, cancellationToken);
         }
         _log.Info($"ready: exec → first /next {(ReadyMs is { } r ? $"{r:0.0} ms" : "unknown")} (Main → first /next {MainToNextMs:0.00} ms); " +
                   $"telemetry {(TelemetrySubscribed ? $"on port {TelemetryPort}" : "off")}; flush {pipeline.Settings.Flush}; " +
@@ -92,20 +105,20 @@ public sealed class PulseExtension
 
         try
         {
-            return await EventLoopAsync(client, pipeline, dispatcher, server, cancellationToken).ConfigureAwait(false);
+            return EventLoop(client, pipeline, dispatcher, server, cancellationToken);
         }
         catch (ExtensionsApiException e)
         {
             // The API itself refused us (4xx/5xx or not its protocol): the platform wants the extension gone.
             _log.Error($"the Extensions API failed ({e.Message}); Pulse exits");
-            await StopQuietlyAsync(pipeline, server).ConfigureAwait(false);
+            StopQuietly(pipeline, server);
             return 1;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _log.Error($"internal fault ({e.GetType().Name}: {e.Message}); metrics are off, Pulse keeps the function running");
-            await StopQuietlyAsync(pipeline, server).ConfigureAwait(false);
-            return await IdleLoopAsync(client, cancellationToken).ConfigureAwait(false);
+            StopQuietly(pipeline, server);
+            return IdleLoop(client, cancellationToken);
         }
     }
 
@@ -173,24 +186,24 @@ public sealed class PulseExtension
         return new Pipeline(settings, tracker, tags, flusher, aggregator, dogStatsD);
     }
 
-    private async Task<int> EventLoopAsync(ExtensionsApiClient client, Pipeline pipeline, TelemetryBatchDispatcher dispatcher,
+    private int EventLoop(ExtensionsApiClient client, Pipeline pipeline, TelemetryBatchDispatcher dispatcher,
         TelemetryHttpServer? server, CancellationToken cancellationToken)
     {
         var tracker = pipeline.Tracker;
         var strategy = pipeline.Settings.Flush;
         while (true)
         {
-            var next = await AwaitNextAsync(client, cancellationToken).ConfigureAwait(false);
+            var next = AwaitNext(client, cancellationToken);
             switch (next)
             {
                 case InvokeEvent invoke:
                     tracker.OnInvoke(invoke.RequestId, invoke.DeadlineMs, DateTimeOffset.UtcNow);
-                    if (strategy.Mode == FlushMode.End) await FlushAtEndAsync(pipeline, invoke).ConfigureAwait(false);
-                    _pendingNext = client.NextAsync(cancellationToken);
+                    if (strategy.Mode == FlushMode.End) FlushAtEndAsync(pipeline, invoke).GetAwaiter().GetResult();
+                    RequestNext(client);
                     if (strategy.Mode == FlushMode.End) pipeline.Flusher.TrimHeap();
                     break;
                 case ShutdownEvent shutdown:
-                    return await ShutdownAsync(shutdown, pipeline, dispatcher, server).ConfigureAwait(false);
+                    return ShutdownAsync(shutdown, pipeline, dispatcher, server).GetAwaiter().GetResult();
             }
         }
     }
@@ -209,20 +222,41 @@ public sealed class PulseExtension
         await pipeline.Flusher.FlushAsync(limit).ConfigureAwait(false);
     }
 
-    private async Task<ExtensionEvent> AwaitNextAsync(ExtensionsApiClient client, CancellationToken cancellationToken)
+    /// <summary>Writes /next; a connection that fails here is retried by <see cref="AwaitNext"/>.</summary>
+    private void RequestNext(ExtensionsApiClient client)
+    {
+        try
+        {
+            client.RequestNext();
+            _nextOutstanding = true;
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            _nextOutstanding = false;
+            _log.Warn($"/next could not be sent ({e.Message}); retrying");
+        }
+    }
+
+    /// <summary>Reads the answer of the /next written last (writing one first if none is), retrying a broken connection.</summary>
+    private ExtensionEvent AwaitNext(ExtensionsApiClient client, CancellationToken cancellationToken)
     {
         // A refused or reset connection to the local API is retried a few times; an error status is final (spec: 500 → exit).
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await (_pendingNext ?? client.NextAsync(cancellationToken)).ConfigureAwait(false);
+                if (!_nextOutstanding) client.RequestNext();
+                _nextOutstanding = true;
+                var next = client.ReceiveNext(cancellationToken);
+                _nextOutstanding = false;
+                if (next is ShutdownEvent) _shutdownReceived = true;
+                return next;
             }
             catch (Exception e) when (attempt < 3 && e is IOException or SocketException && !cancellationToken.IsCancellationRequested)
             {
+                _nextOutstanding = false;
                 _log.Warn($"/next failed ({e.Message}); retrying");
-                await Task.Delay(50 * attempt, cancellationToken).ConfigureAwait(false);
-                _pendingNext = client.NextAsync(cancellationToken);
+                Thread.Sleep(50 * attempt);
             }
         }
     }
@@ -268,18 +302,18 @@ public sealed class PulseExtension
         }
         await pipeline.Flusher.FlushAsync(flushDeadline, final: true).ConfigureAwait(false);
         _log.Info(SelfMetrics.Summary(ReadyMs, dispatcher.Counters, tracker, pipeline.Flusher.Deliveries));
-        await StopQuietlyAsync(pipeline, server).ConfigureAwait(false);
+        StopQuietly(pipeline, server);
         _watchdog.Dispose();
         return 0;
     }
 
-    private static async Task StopQuietlyAsync(Pipeline pipeline, TelemetryHttpServer? server)
+    private static void StopQuietly(Pipeline pipeline, TelemetryHttpServer? server)
     {
         try
         {
-            await pipeline.Flusher.DisposeAsync().ConfigureAwait(false);
-            if (pipeline.DogStatsD is not null) await pipeline.DogStatsD.DisposeAsync().ConfigureAwait(false);
-            if (server is not null) await server.DisposeAsync().ConfigureAwait(false);
+            pipeline.Flusher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            pipeline.DogStatsD?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         catch (Exception)
         {
@@ -288,26 +322,26 @@ public sealed class PulseExtension
     }
 
     /// <summary>The fallback: keep calling /next so the function runs as if Pulse were not there; exit at SHUTDOWN.</summary>
-    private async Task<int> IdleLoopAsync(ExtensionsApiClient client, CancellationToken cancellationToken)
+    private int IdleLoop(ExtensionsApiClient client, CancellationToken cancellationToken)
     {
-        var pending = _pendingNext;
-        _pendingNext = null;
         // A SHUTDOWN already received (the fault happened while handling it): nothing left but to exit.
-        if (pending is { IsCompletedSuccessfully: true, Result: ShutdownEvent }) return 0;
+        if (_shutdownReceived) return 0;
         while (true)
         {
             ExtensionEvent next;
             try
             {
-                // A /next still in flight answers with the next event; a completed one was already handled.
-                next = await (pending is { IsCompleted: false } ? pending : client.NextAsync(cancellationToken)).ConfigureAwait(false);
+                // A /next still outstanding answers with the next event; otherwise ask for one.
+                if (!_nextOutstanding) client.RequestNext();
+                _nextOutstanding = true;
+                next = client.ReceiveNext(cancellationToken);
+                _nextOutstanding = false;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 _log.Error($"idle loop: /next failed ({e.GetType().Name}: {e.Message}); Pulse exits");
                 return 1;
             }
-            pending = null;
             if (next is ShutdownEvent) return 0;
         }
     }

@@ -10,8 +10,9 @@ namespace Pulse.Lifecycle;
 /// Extensions and Telemetry APIs. It replaces HttpClient on the start-up critical path: the first request
 /// through HttpClient costs about 5 ms more in an AOT binary (handler, pool and async socket engine set-up,
 /// measured in the issue-4 note), and the runtime does not start before every extension has registered.
-/// Requests are written with blocking sends; <see cref="SendAsync"/> only reads the answer asynchronously,
-/// for the /next long poll. Answers are framed by Content-Length, chunked encoding or connection close.
+/// Everything blocks: the start-up path runs before any thread pool work, and the event loop's thread
+/// waits in the /next long poll with nothing else to do (no epoll and thread-pool hand-offs per invocation).
+/// Answers are framed by Content-Length, chunked encoding or connection close.
 /// One request at a time: the caller serialises them (register, subscribe, then /next after /next).
 /// </summary>
 public sealed class RuntimeApiConnection : IDisposable
@@ -25,6 +26,8 @@ public sealed class RuntimeApiConnection : IDisposable
     private readonly string _host;
     private readonly int _port;
     private Socket? _socket;
+    private byte[]? _request; // written, answer not read yet: sent once more if a kept-alive connection was dead
+    private bool _requestOnReusedConnection;
     private byte[] _buffer = new byte[4096];
     private int _start, _end; // unread bytes of the current answer: _buffer[_start.._end]
 
@@ -38,53 +41,77 @@ public sealed class RuntimeApiConnection : IDisposable
 
     public string Authority { get; }
 
-    /// <summary>Sends a request and reads its answer, both blocking: the start-up path, before any thread pool work.</summary>
+    /// <summary>Sends a request and reads its answer (register, subscribe).</summary>
     public RuntimeApiResponse Send(string method, string path, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlySpan<byte> body)
     {
-        var request = Format(method, path, headers, body);
-        for (var attempt = 1; ; attempt++)
-        {
-            var reused = _socket is not null;
-            try
-            {
-                var socket = Connected();
-                socket.Send(request);
-                return ReadResponse(socket, CancellationToken.None, sync: true).GetAwaiter().GetResult();
-            }
-            catch (Exception e) when (Retriable(e, reused, attempt))
-            {
-                Close();
-            }
-            catch
-            {
-                Close();
-                throw;
-            }
-        }
+        Write(method, path, headers, body);
+        return Read(CancellationToken.None);
     }
 
-    /// <summary>Sends a request (blocking write) and awaits its answer without a time limit: the /next long poll.</summary>
-    public async Task<RuntimeApiResponse> SendAsync(string method, string path, IReadOnlyList<KeyValuePair<string, string>> headers,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a request whose answer <see cref="Read"/> returns later: the /next long poll is written as soon as
+    /// possible and read once there is nothing else to do.
+    /// </summary>
+    public void Write(string method, string path, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlySpan<byte> body)
     {
-        var request = Format(method, path, headers, default);
+        var request = Format(method, path, headers, body);
+        _request = null;
+        _requestOnReusedConnection = _socket is not null;
+        try
+        {
+            Connected().Send(request);
+        }
+        catch (Exception e) when (Retriable(e, _requestOnReusedConnection, attempt: 1))
+        {
+            Close();
+            _requestOnReusedConnection = false;
+            Connected().Send(request);
+        }
+        catch
+        {
+            Close();
+            throw;
+        }
+        _request = request;
+    }
+
+    /// <summary>
+    /// Blocks until the answer of the request last written has arrived, without a time limit (the /next long
+    /// poll lasts as long as the sandbox is idle). Cancelling closes the connection and throws
+    /// <see cref="OperationCanceledException"/>; the next request opens a new one.
+    /// </summary>
+    public RuntimeApiResponse Read(CancellationToken cancellationToken)
+    {
+        var request = _request ?? throw new InvalidOperationException("no request was written");
         for (var attempt = 1; ; attempt++)
         {
-            var reused = _socket is not null;
+            var socket = _socket ?? throw new InvalidOperationException("no connection");
             try
             {
-                var socket = Connected();
-                socket.Send(request);
-                return await ReadResponse(socket, cancellationToken, sync: false).ConfigureAwait(false);
+                using (cancellationToken.CanBeCanceled ? cancellationToken.Register(static s => ((Socket)s!).Dispose(), socket) : default)
+                {
+                    var response = ReadResponse(socket);
+                    _request = null;
+                    return response;
+                }
             }
-            catch (Exception e) when (Retriable(e, reused, attempt))
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
                 Close();
+                _request = null;
+                throw new OperationCanceledException(cancellationToken);
+            }
+            catch (Exception e) when (Retriable(e, _requestOnReusedConnection, attempt))
+            {
+                Close();
+                _requestOnReusedConnection = false;
+                Connected().Send(request);
             }
             catch
             {
-                // Cancelled or failed mid-answer: the connection's state is unknown, the next request opens a new one.
+                // Failed mid-answer: the connection's state is unknown, the next request opens a new one.
                 Close();
+                _request = null;
                 throw;
             }
         }
@@ -151,7 +178,7 @@ public sealed class RuntimeApiConnection : IDisposable
         return request;
     }
 
-    private async ValueTask<RuntimeApiResponse> ReadResponse(Socket socket, CancellationToken cancellationToken, bool sync)
+    private RuntimeApiResponse ReadResponse(Socket socket)
     {
         _start = _end = 0;
         // Status line and headers.
@@ -159,7 +186,7 @@ public sealed class RuntimeApiConnection : IDisposable
         while ((headerEnd = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8)) < 0)
         {
             if (_end - _start >= MaxHeaderBytes) throw new RuntimeApiProtocolException($"answer headers longer than {MaxHeaderBytes} bytes");
-            if (await Fill(socket, cancellationToken, sync).ConfigureAwait(false) == 0)
+            if (Fill(socket) == 0)
             {
                 if (_end == 0) throw new ConnectionClosedBeforeAnswerException();
                 throw new RuntimeApiProtocolException("connection closed in the middle of the answer headers");
@@ -193,15 +220,15 @@ public sealed class RuntimeApiConnection : IDisposable
 
         byte[] body;
         if (status is 204 or 304 || (status >= 100 && status < 200)) body = [];
-        else if (chunked) body = await ReadChunked(socket, cancellationToken, sync).ConfigureAwait(false);
+        else if (chunked) body = ReadChunked(socket);
         else if (contentLength is { } length)
         {
             if (length > MaxBodyBytes) throw new RuntimeApiProtocolException($"answer body of {length} bytes is over the {MaxBodyBytes}-byte limit");
-            body = await ReadExactly((int)length, socket, cancellationToken, sync).ConfigureAwait(false);
+            body = ReadExactly((int)length, socket);
         }
         else
         {
-            body = await ReadToClose(socket, cancellationToken, sync).ConfigureAwait(false);
+            body = ReadToClose(socket);
             close = true;
         }
         if (close) Close();
@@ -219,11 +246,11 @@ public sealed class RuntimeApiConnection : IDisposable
         return status;
     }
 
-    private async ValueTask<byte[]> ReadExactly(int length, Socket socket, CancellationToken cancellationToken, bool sync)
+    private byte[] ReadExactly(int length, Socket socket)
     {
         while (_end - _start < length)
         {
-            if (await Fill(socket, cancellationToken, sync).ConfigureAwait(false) == 0)
+            if (Fill(socket) == 0)
                 throw new RuntimeApiProtocolException($"connection closed after {_end - _start} of {length} body bytes");
         }
         var body = _buffer.AsSpan(_start, length).ToArray();
@@ -231,35 +258,35 @@ public sealed class RuntimeApiConnection : IDisposable
         return body;
     }
 
-    private async ValueTask<byte[]> ReadChunked(Socket socket, CancellationToken cancellationToken, bool sync)
+    private byte[] ReadChunked(Socket socket)
     {
         var body = new MemoryStream();
         while (true)
         {
-            var line = await ReadLine(socket, cancellationToken, sync).ConfigureAwait(false);
+            var line = ReadLine(socket);
             var semicolon = line.IndexOf(';'); // chunk extensions are ignored
             var size = semicolon >= 0 ? line[..semicolon].Trim() : line.Trim();
             if (!Utf8Parser.TryParse(Encoding.ASCII.GetBytes(size), out long chunk, out var consumed, 'x') || consumed != size.Length || chunk < 0)
                 throw new RuntimeApiProtocolException($"chunk size '{Clip(size)}' is not hexadecimal");
             if (chunk == 0)
             {
-                while ((await ReadLine(socket, cancellationToken, sync).ConfigureAwait(false)).Length > 0) { } // trailers
+                while (ReadLine(socket).Length > 0) { } // trailers
                 return body.ToArray();
             }
             if (body.Length + chunk > MaxBodyBytes) throw new RuntimeApiProtocolException($"chunked answer body over the {MaxBodyBytes}-byte limit");
-            body.Write(await ReadExactly((int)chunk, socket, cancellationToken, sync).ConfigureAwait(false));
-            if ((await ReadLine(socket, cancellationToken, sync).ConfigureAwait(false)).Length != 0)
+            body.Write(ReadExactly((int)chunk, socket));
+            if (ReadLine(socket).Length != 0)
                 throw new RuntimeApiProtocolException("chunk data not followed by CRLF");
         }
     }
 
-    private async ValueTask<string> ReadLine(Socket socket, CancellationToken cancellationToken, bool sync)
+    private string ReadLine(Socket socket)
     {
         int eol;
         while ((eol = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8)) < 0)
         {
             if (_end - _start >= MaxHeaderBytes) throw new RuntimeApiProtocolException("chunk framing line too long");
-            if (await Fill(socket, cancellationToken, sync).ConfigureAwait(false) == 0)
+            if (Fill(socket) == 0)
                 throw new RuntimeApiProtocolException("connection closed in the middle of a chunked answer");
         }
         var line = Encoding.ASCII.GetString(_buffer, _start, eol);
@@ -267,9 +294,9 @@ public sealed class RuntimeApiConnection : IDisposable
         return line;
     }
 
-    private async ValueTask<byte[]> ReadToClose(Socket socket, CancellationToken cancellationToken, bool sync)
+    private byte[] ReadToClose(Socket socket)
     {
-        while (await Fill(socket, cancellationToken, sync).ConfigureAwait(false) > 0)
+        while (Fill(socket) > 0)
         {
             if (_end - _start > MaxBodyBytes) throw new RuntimeApiProtocolException($"answer body over the {MaxBodyBytes}-byte limit");
         }
@@ -279,7 +306,7 @@ public sealed class RuntimeApiConnection : IDisposable
     }
 
     /// <summary>Reads more bytes after the unread ones, compacting or growing the buffer; 0 at end of stream.</summary>
-    private async ValueTask<int> Fill(Socket socket, CancellationToken cancellationToken, bool sync)
+    private int Fill(Socket socket)
     {
         if (_start > 0)
         {
@@ -288,9 +315,7 @@ public sealed class RuntimeApiConnection : IDisposable
             _start = 0;
         }
         if (_end == _buffer.Length) Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, MaxBodyBytes + MaxHeaderBytes + 16));
-        var read = sync
-            ? socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None)
-            : await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        var read = socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
         _end += read;
         return read;
     }

@@ -23,7 +23,8 @@ public sealed class RuntimeApiConnectionTests
         using var connection = new RuntimeApiConnection(peer.Authority);
 
         var first = connection.Send("POST", "/2020-01-01/extension/register", [new("Lambda-Extension-Name", "pulse")], "{}"u8);
-        var second = await connection.SendAsync("GET", "/2020-01-01/extension/event/next", NoHeaders, CancellationToken.None);
+        connection.Write("GET", "/2020-01-01/extension/event/next", NoHeaders, default);
+        var second = connection.Read(CancellationToken.None);
 
         Assert.Equal(200, first.Status);
         Assert.Equal("abc", first.Header("lambda-extension-identifier"));
@@ -64,12 +65,26 @@ public sealed class RuntimeApiConnectionTests
     }
 
     [Fact]
+    public async Task A_request_written_now_is_answered_by_a_later_read_even_if_the_answer_came_in_between()
+    {
+        await using var peer = new RawPeer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext");
+        using var connection = new RuntimeApiConnection(peer.Authority);
+
+        connection.Write("GET", "/next", NoHeaders, default);
+        await Task.Delay(100);
+        var answer = connection.Read(CancellationToken.None);
+
+        Assert.Equal("next", Encoding.ASCII.GetString(answer.Body));
+        Assert.Throws<InvalidOperationException>(() => connection.Read(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task An_answer_trickling_in_a_byte_at_a_time_is_read_whole()
     {
         await using var peer = new RawPeer("HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: keep-alive\r\n\r\nhello world") { ByteAtATime = true };
         using var connection = new RuntimeApiConnection(peer.Authority);
 
-        var answer = await connection.SendAsync("GET", "/slow", NoHeaders, CancellationToken.None);
+        var answer = connection.Send("GET", "/slow", NoHeaders, default);
 
         Assert.Equal("hello world", Encoding.ASCII.GetString(answer.Body));
     }
@@ -81,7 +96,7 @@ public sealed class RuntimeApiConnectionTests
         using var connection = new RuntimeApiConnection(peer.Authority);
 
         connection.Send("GET", "/one", NoHeaders, default);
-        var second = await connection.SendAsync("GET", "/two", NoHeaders, CancellationToken.None);
+        var second = connection.Send("GET", "/two", NoHeaders, default);
 
         Assert.Equal("2", Encoding.ASCII.GetString(second.Body));
         Assert.Equal(2, peer.Connections);
@@ -118,13 +133,14 @@ public sealed class RuntimeApiConnectionTests
     }
 
     [Fact]
-    public async Task A_pending_long_poll_ends_when_cancelled_and_the_next_request_uses_a_new_connection()
+    public async Task A_pending_long_poll_blocked_in_read_ends_when_cancelled_and_the_next_request_uses_a_new_connection()
     {
         await using var peer = new RawPeer(RawPeer.Hold, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nn");
         using var connection = new RuntimeApiConnection(peer.Authority);
         using var cancel = new CancellationTokenSource();
 
-        var poll = connection.SendAsync("GET", "/next", NoHeaders, cancel.Token);
+        connection.Write("GET", "/next", NoHeaders, default);
+        var poll = Task.Run(() => connection.Read(cancel.Token));
         await Task.Delay(50);
         Assert.False(poll.IsCompleted);
         cancel.Cancel();
