@@ -1,5 +1,4 @@
-using System.Text;
-using Microsoft.Win32.SafeHandles;
+using Pulse.Config;
 using Pulse.Lifecycle;
 using Pulse.Sinks;
 
@@ -18,17 +17,10 @@ internal static class Program
         var launchedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
         return PulseExtension.CreateBuilder()
             .WithExtensionName(string.IsNullOrEmpty(launchedAs) ? "pulse" : launchedAs)
-            .WithStandardOutput(Descriptor(1))
-            .WithLog(TextWriter.Synchronized(new StreamWriter(Descriptor(2), new UTF8Encoding(false)) { AutoFlush = true }))
+            .WithStandardOutput(StandardStreams.Output())
+            .WithLog(StandardStreams.Error())
             .WithSinks(SinkFactory.CreateAll)
             .Build()
             .Run();
     }
-
-    /// <summary>
-    /// stdout or stderr as a plain unbuffered stream. System.Console would start the runtime's signal-handling
-    /// thread, one more thread that the sandbox's freezer wakes at every freeze and thaw; a write to a closed
-    /// pipe is an IOException either way (the runtime ignores SIGPIPE).
-    /// </summary>
-    private static FileStream Descriptor(int fd) => new(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0);
 }

@@ -31,12 +31,23 @@ public sealed class ExtensionsApiClient : IDisposable
     /// <summary>POST /register for INVOKE and SHUTDOWN, asking for the account id.</summary>
     public RegistrationResult Register(string extensionName)
     {
-        var response = _connection.Send("POST", RegisterPath,
+        BeginRegister(extensionName);
+        return EndRegister();
+    }
+
+    /// <summary>Writes POST /register; <see cref="EndRegister"/> reads the answer (other start-up work fits in between).</summary>
+    public void BeginRegister(string extensionName) =>
+        _connection.Write("POST", RegisterPath,
         [
             new("Lambda-Extension-Name", extensionName),
             new("Lambda-Extension-Accept-Feature", "accountId"),
             new("Content-Type", "application/json"),
         ], RegisterBody);
+
+    /// <summary>Reads the answer of <see cref="BeginRegister"/>: the identifier and the function facts.</summary>
+    public RegistrationResult EndRegister()
+    {
+        var response = _connection.Read(CancellationToken.None);
         var body = response.Body;
         if (response.Status != 200)
             throw new ExtensionsApiException($"register answered {response.Status}: {Snippet(body)}", response.Status);

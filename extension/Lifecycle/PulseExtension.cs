@@ -61,14 +61,16 @@ public sealed class PulseExtension
         // socket engine, nothing the runtime's start could wait for.
         var env = new EnvironmentReader(_options.Environment, _log);
         var startup = StartupSettings.Read(env, _options.ExtensionName);
-        // Done by the time /register answers: /etc/hosts names the host in a sandbox, DNS runs alongside otherwise.
-        var address = ListenerAddress.ResolveAsync(_options.HostsFile);
         ExtensionsApiClient client;
         RegistrationResult registration;
+        Task<IPAddress> address;
         try
         {
             client = new ExtensionsApiClient(startup.RuntimeApi);
-            registration = client.Register(startup.ExtensionName);
+            client.BeginRegister(startup.ExtensionName);
+            // While /register is in flight: /etc/hosts names the host in a sandbox, a DNS lookup starts otherwise.
+            address = ListenerAddress.ResolveAsync(_options.HostsFile);
+            registration = client.EndRegister();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

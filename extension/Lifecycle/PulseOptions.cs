@@ -9,7 +9,7 @@ public sealed record PulseOptions
     /// <summary>The Lambda-Extension-Name: the file name Lambda launched (it must match /opt/extensions/&lt;name&gt;).</summary>
     public string ExtensionName { get; init; } = "pulse";
     public Func<string, string?> Environment { get; init; } = Config.EnvironmentReader.ProcessEnvironment;
-    public TextWriter Log { get; init; } = Console.Error;
+    public TextWriter Log { get; init; } = Config.StandardStreams.Error();
     /// <summary>Where EMF lines go.</summary>
     public Stream StandardOutput { get; init; } = Stream.Null;
     public Func<SinkContext, IReadOnlyList<ISinkDelivery>> SinkBuilder { get; init; } = SinkFactory.CreateAll;

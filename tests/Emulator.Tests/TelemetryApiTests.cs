@@ -18,7 +18,9 @@ public sealed class TelemetryApiTests
         var (response, _) = await run.InvokeAsync("{}");
         var requestId = SandboxRun.RequestIdOf(response);
         // report(1) is generated after the last /next, then the sandbox freezes: it arrives after the next thaw.
-        var (second, _) = await run.InvokeAsync("{}");
+        // Invoke 2 sleeps well past the 25 ms buffering timeout: a faster one could freeze the sandbox again
+        // before the batch is due, and report(1) would then wait for a third thaw that this test never causes.
+        var (second, _) = await run.InvokeAsync("{\"sleep=0.2\":1}");
         await sink.WaitForAsync(e => TypeOf(e) == "platform.report" && (string?)e["record"]!["requestId"] == requestId);
 
         Assert.All(sink.Posts, p => Assert.Equal("/my/path", p.Path));
@@ -191,7 +193,7 @@ public sealed class TelemetryApiTests
         Assert.Contains("telemetry-too 400", run.Output.Lines);
         var (response, _) = await run.InvokeAsync("{}");
         var requestId = SandboxRun.RequestIdOf(response);
-        await run.InvokeAsync("{}");
+        await run.InvokeAsync("{\"sleep=0.2\":1}"); // thawed past the 25 ms batch timeout: report(1) is due while it runs
         var report = await sink.WaitForAsync(e => TypeOf(e) == "platform.report" && (string?)e["record"]!["requestId"] == requestId);
         Assert.NotNull(report["record"]!["metrics"]!["billedDurationMs"]);
         Assert.Null(report["record"]!["status"]);
