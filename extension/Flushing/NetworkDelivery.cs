@@ -25,6 +25,7 @@ public sealed class NetworkDelivery : ISinkDelivery
     private readonly HashSet<string> _loggedRejections = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _flushGate = new(1, 1);
     private int _inFlight;
+    private int _batchLimit; // MaxBatchPoints until a 413 says the backend takes fewer
     private bool _failingLogged;
 
     private long _enqueued, _sent, _retried, _droppedFull, _droppedRejected, _droppedShutdown;
@@ -36,6 +37,7 @@ public sealed class NetworkDelivery : ISinkDelivery
     {
         _sink = sink;
         _options = options;
+        _batchLimit = Math.Max(1, options.MaxBatchPoints);
         _log = log;
         _time = time ?? TimeProvider.System;
         _gate = new NetworkRetryGate(options, _time);
@@ -142,12 +144,27 @@ public sealed class NetworkDelivery : ISinkDelivery
 
             switch (result.Status)
             {
+                case ExportStatus.Success when result.RejectedPoints > 0:
+                    // Accepted in part: the backend says how many it refused, not which; those count as rejected.
+                    var refused = (int)Math.Min(result.RejectedPoints, batch.Count);
+                    Acknowledge(batch.Count - refused);
+                    Reject(refused, $"partial success: {result.Detail ?? "no message"}", countRequest: false);
+                    _gate.OnSuccess();
+                    _failingLogged = false;
+                    break;
                 case ExportStatus.Success:
                     Acknowledge(batch.Count);
+                    if (result.Detail is { } warning) LogWarningOnce(warning);
                     if (_gate.OnSuccess()) _log($"sink {SinkName}: backend answers again; circuit closed");
                     _failingLogged = false;
                     break;
+                case ExportStatus.TooLarge when batch.Count > 1:
+                    // Smaller requests from now on; the same points go out again at once, in halves.
+                    ShrinkBatches(batch, result.Detail);
+                    _gate.OnSuccess();
+                    break;
                 case ExportStatus.Rejected:
+                case ExportStatus.TooLarge:
                     Reject(batch.Count, result.Detail);
                     // The backend answered: it is alive, so a rejection does not count toward the breaker.
                     _gate.OnSuccess();
@@ -185,7 +202,7 @@ public sealed class NetworkDelivery : ISinkDelivery
     {
         lock (_lock)
         {
-            var count = Math.Min(_buffer.Count, _options.MaxBatchPoints);
+            var count = Math.Min(_buffer.Count, _batchLimit);
             var batch = new List<MetricPoint>(count);
             for (var i = 0; i < count; i++)
             {
@@ -208,14 +225,17 @@ public sealed class NetworkDelivery : ISinkDelivery
         }
     }
 
-    private void Reject(int count, string? detail)
+    private void Reject(int count, string? detail, bool countRequest = true)
     {
         bool firstOfItsKind;
         lock (_lock)
         {
             _droppedRejected += count;
-            _requests++;
-            _failedRequests++;
+            if (countRequest)
+            {
+                _requests++;
+                _failedRequests++;
+            }
             _inFlight = 0;
             var key = detail ?? "rejected";
             firstOfItsKind = _loggedRejections.Count < MaxDistinctRejectionLogs && _loggedRejections.Add(key);
@@ -224,6 +244,32 @@ public sealed class NetworkDelivery : ISinkDelivery
         {
             _log($"sink {SinkName}: backend rejected {count} points for good ({detail ?? "no detail"}); dropped and counted, further rejections of this kind are only counted");
         }
+    }
+
+    /// <summary>A success that carried a message (OTLP partial success without rejected points): logged once per text.</summary>
+    private void LogWarningOnce(string warning)
+    {
+        bool first;
+        lock (_lock) first = _loggedRejections.Count < MaxDistinctRejectionLogs && _loggedRejections.Add("warning: " + warning);
+        if (first) _log($"sink {SinkName}: backend accepted the points with a warning: {warning}");
+    }
+
+    /// <summary>
+    /// HTTP 413: the backend's request limit is below the batch size. Halves the batch limit (kept for the life of
+    /// the delivery: the limit is the backend's) and puts the points back at the head without counting a failure.
+    /// </summary>
+    private void ShrinkBatches(List<MetricPoint> batch, string? detail)
+    {
+        int limit;
+        lock (_lock)
+        {
+            for (var i = batch.Count - 1; i >= 0; i--) _buffer.AddFirst(batch[i]);
+            _requests++;
+            _inFlight = 0;
+            _batchLimit = Math.Max(1, Math.Min(_batchLimit, batch.Count) / 2);
+            limit = _batchLimit;
+        }
+        _log($"sink {SinkName}: the backend refused {batch.Count} points as too large ({detail ?? "HTTP 413"}); sending at most {limit} points per request from now on");
     }
 
     /// <summary>Puts a failed batch back at the head (it is the oldest data), then trims the buffer to its bound.</summary>

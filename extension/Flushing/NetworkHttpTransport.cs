@@ -39,8 +39,11 @@ public static class NetworkHttpTransport
     /// answer: what a freeze does to a kept-alive connection) is retried once, which takes a fresh connection
     /// because the pool discards the broken one. A refused connection is not retried (the backend is down).
     /// </summary>
+    /// <param name="readSuccess">Reads a 2xx answer's body (at most <see cref="MaxSuccessBodyBytes"/>, decompressed) when the
+    /// protocol reports partial acceptance in it; without it a 2xx is a plain success.</param>
     public static async Task<ExportResult> PostAsync(HttpClient client, Uri url, byte[] body, string contentType,
-        string? contentEncoding, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken)
+        string? contentEncoding, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken,
+        Func<byte[], ExportResult>? readSuccess = null)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -53,6 +56,8 @@ public static class NetworkHttpTransport
             try
             {
                 using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                if (readSuccess is not null && response.IsSuccessStatusCode)
+                    return readSuccess(await ReadSuccessBodyAsync(response, cancellationToken).ConfigureAwait(false));
                 return await MapResponseAsync(response, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException ex) when (attempt == 0 && IsBrokenEstablishedConnection(ex) && !cancellationToken.IsCancellationRequested)
@@ -67,16 +72,45 @@ public static class NetworkHttpTransport
     }
 
     /// <summary>
-    /// 2xx: delivered. 408, 429 and 5xx: the backend may accept the same payload later. Any other status
-    /// (400 bad payload, 401/403 bad key, 404 wrong URL, 413 too large, a redirect) cannot succeed by repeating it.
+    /// 2xx: delivered. 408, 429 and 5xx: the backend may accept the same payload later. 413: too large, the
+    /// delivery splits it. Any other status (400 bad payload, 401/403 bad key, 404 wrong URL, a redirect) cannot
+    /// succeed by repeating it.
     /// </summary>
     public static async Task<ExportResult> MapResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var code = (int)response.StatusCode;
         if (code is >= 200 and < 300) return ExportResult.Ok;
         var detail = $"HTTP {code} {response.ReasonPhrase}".TrimEnd() + await ReadErrorSnippetAsync(response, cancellationToken).ConfigureAwait(false);
+        if (code == 413) return new ExportResult(ExportStatus.TooLarge, detail);
         var retryable = code is 408 or 429 or >= 500;
         return new ExportResult(retryable ? ExportStatus.Retryable : ExportStatus.Rejected, detail, retryable ? RetryAfter(response) : null);
+    }
+
+    /// <summary>Largest 2xx body read for partial-success details; a larger one is cut (its details are then unread).</summary>
+    public const int MaxSuccessBodyBytes = 64 * 1024;
+
+    private static async Task<byte[]> ReadSuccessBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var raw = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var gzip = response.Content.Headers.ContentEncoding.Contains("gzip", StringComparer.OrdinalIgnoreCase);
+            await using var stream = gzip ? new System.IO.Compression.GZipStream(raw, System.IO.Compression.CompressionMode.Decompress) : raw;
+            var buffer = new byte[MaxSuccessBodyBytes];
+            var read = 0;
+            while (read < buffer.Length)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
+                if (n == 0) break;
+                read += n;
+            }
+            return buffer.AsSpan(0, read).ToArray();
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidDataException)
+        {
+            // The request was accepted; only the details of a partial acceptance are lost.
+            return [];
+        }
     }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response)

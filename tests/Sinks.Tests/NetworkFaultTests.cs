@@ -281,6 +281,60 @@ public sealed class NetworkFaultTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_payload_too_large_is_split_until_the_backend_takes_it_and_nothing_is_dropped()
+    {
+        var log = new RecordingLog();
+        // The backend takes at most 3 points per request and answers 413 above that.
+        await using var receiver = ScriptedReceiver.Start(r => OtlpValues(r).Count() > 3 ? ReceiverAction.Respond(413) : ReceiverAction.Ok);
+        var delivery = OtlpDelivery(receiver.BaseUri, log, FastOptions with { MaxBatchPoints = 16 });
+        delivery.Enqueue(TestPoints.Numbered(20));
+
+        await FlushWithinBudgetAsync(delivery, 3_000);
+        await DrainAsync(delivery);
+
+        AssertExactlyOnceOrDropped(receiver, delivery, 20, OtlpValues);
+        Assert.Equal(0, delivery.GetStats().DroppedPoints);
+        Assert.All(receiver.Acknowledged, r => Assert.InRange(OtlpValues(r).Count(), 1, 3));
+        // 16 → 8 → 4 → 2: three refusals, each logged once with the new limit; later requests fit at once.
+        Assert.Equal(3, receiver.Received.Count(r => OtlpValues(r).Count() > 3));
+        Assert.Equal(3, log.Count("too large"));
+        Assert.Equal(1, log.Count("at most 2 points"));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_single_point_too_large_is_dropped_and_counted()
+    {
+        var log = new RecordingLog();
+        await using var receiver = ScriptedReceiver.Start(_ => ReceiverAction.Respond(413));
+        var delivery = OtlpDelivery(receiver.BaseUri, log, FastOptions with { MaxBatchPoints = 2 });
+        delivery.Enqueue(TestPoints.Numbered(2));
+
+        await FlushWithinBudgetAsync(delivery, 3_000);
+
+        // 2 points refused → limit 1; each single point refused → dropped for good.
+        Assert.Equal(3, receiver.Received.Count);
+        Assert.Equal(2, delivery.GetStats().DroppedRejectedPoints);
+        AssertExactlyOnceOrDropped(receiver, delivery, 2, OtlpValues);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_otlp_partial_success_counts_the_refused_points_as_rejected_and_logs_the_message()
+    {
+        var log = new RecordingLog();
+        var answer = "{\"partialSuccess\":{\"rejectedDataPoints\":\"2\",\"errorMessage\":\"2 points had an invalid unit\"}}"u8.ToArray();
+        await using var receiver = ScriptedReceiver.Start(_ => ReceiverAction.OkWithBody("application/json", answer));
+        var delivery = OtlpDelivery(receiver.BaseUri, log);
+        delivery.Enqueue(TestPoints.Numbered(5));
+
+        await FlushWithinBudgetAsync(delivery, 3_000);
+
+        var stats = delivery.GetStats();
+        Assert.Equal((3L, 2L, 0), (stats.SentPoints, stats.DroppedRejectedPoints, stats.BufferedPoints));
+        Assert.Equal(0, stats.FailedRequests);
+        Assert.Equal(1, log.Count("2 points had an invalid unit"));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task A_rejected_payload_is_dropped_and_counted_with_one_line()
     {
         var log = new RecordingLog();

@@ -9,6 +9,8 @@ internal sealed record ReceiverAction
     public int Status { get; private init; } = 200;
     public TimeSpan Delay { get; private init; }
     public string? RetryAfter { get; private init; }
+    public byte[] Body { get; private init; } = [];
+    public string? ContentType { get; private init; }
 
     public static ReceiverAction Ok { get; } = new();
     public static ReceiverAction Hang { get; } = new() { Kind = Kinds.Hang };
@@ -16,4 +18,6 @@ internal sealed record ReceiverAction
     public static ReceiverAction Reset { get; } = new() { Kind = Kinds.Reset };
     public static ReceiverAction Respond(int status, string? retryAfter = null) => new() { Status = status, RetryAfter = retryAfter };
     public static ReceiverAction SlowOk(TimeSpan delay) => new() { Delay = delay };
+    /// <summary>200 with a body (an OTLP partial success, say).</summary>
+    public static ReceiverAction OkWithBody(string contentType, byte[] body) => new() { ContentType = contentType, Body = body };
 }

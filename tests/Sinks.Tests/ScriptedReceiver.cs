@@ -137,15 +137,16 @@ internal sealed class ScriptedReceiver : IAsyncDisposable
                         return;
                     }
                 }
-                var head = new StringBuilder($"HTTP/1.1 {action.Status} {Reason(action.Status)}\r\nContent-Length: 0\r\n");
+                var head = new StringBuilder($"HTTP/1.1 {action.Status} {Reason(action.Status)}\r\nContent-Length: {action.Body.Length}\r\n");
                 if (action.RetryAfter is not null) head.Append($"Retry-After: {action.RetryAfter}\r\n");
+                if (action.ContentType is not null) head.Append($"Content-Type: {action.ContentType}\r\n");
                 head.Append("\r\n");
                 // Recorded before the answer is written: the client may check the receiver the moment it reads it.
                 var acknowledged = action.Status is >= 200 and < 300;
                 if (acknowledged) lock (_acknowledged) _acknowledged.Add(request);
                 try
                 {
-                    await socket.SendAsync(Encoding.ASCII.GetBytes(head.ToString()), SocketFlags.None, stop).ConfigureAwait(false);
+                    await socket.SendAsync((byte[])[.. Encoding.ASCII.GetBytes(head.ToString()), .. action.Body], SocketFlags.None, stop).ConfigureAwait(false);
                 }
                 catch
                 {

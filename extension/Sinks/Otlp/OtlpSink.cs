@@ -40,7 +40,8 @@ public sealed class OtlpSink : IMetricSink
             body = NetworkPayloads.Compress(body, static s => new GZipStream(s, CompressionLevel.Fastest, leaveOpen: true));
             encoding = "gzip";
         }
-        return NetworkHttpTransport.PostAsync(Client, _settings.MetricsEndpoint, body, contentType, encoding, _settings.Headers, cancellationToken);
+        return NetworkHttpTransport.PostAsync(Client, _settings.MetricsEndpoint, body, contentType, encoding, _settings.Headers, cancellationToken,
+            answer => OtlpPartialSuccess.Read(answer, _settings.Protocol));
     }
 
     /// <summary>The request body and its media type, as the configured protocol requires.</summary>
