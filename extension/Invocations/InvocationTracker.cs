@@ -42,6 +42,7 @@ public sealed class InvocationTracker
     private ICustomMetricDrain? _custom;
     private string? _currentId;
     private bool _currentCold;
+    private string? _timeoutCountedFor;
     private long _currentDeadlineMs;
     private string? _firstRequestId;
     private bool _anyState;
@@ -156,6 +157,19 @@ public sealed class InvocationTracker
     {
         lock (_gate)
         {
+            if (!TelemetryAvailable)
+            {
+                // Without telemetry the invocation was counted at INVOKE and nothing else is known of it; a
+                // SHUTDOWN for timeout is the one outcome that still names it: one timeout, one error.
+                if (_currentId is null || _currentId == _timeoutCountedFor) return false;
+                _timeoutCountedFor = _currentId;
+                var tags = _tags.For(_currentCold);
+                _scratch.Clear();
+                _scratch.Add(new MetricPoint(MetricCatalog.Errors, 1, time, tags, _currentId));
+                _scratch.Add(new MetricPoint(MetricCatalog.Timeouts, 1, time, tags, _currentId));
+                Publish(_scratch);
+                return true;
+            }
             if (_currentId is null || !_states.TryGetValue(_currentId, out var state)) return false;
             if (!state.Invoked || state.RuntimeDone || state.CountersEmitted) return false;
             state.Status = "timeout";

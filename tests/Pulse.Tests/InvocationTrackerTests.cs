@@ -325,6 +325,27 @@ public sealed class InvocationTrackerTests
     }
 
     [Fact]
+    public void Without_telemetry_a_timeout_shutdown_still_counts_the_open_invocation_once()
+    {
+        var h = new TrackerHarness(telemetry: false);
+        h.Invoke(A, atMs: 0);
+        h.Invoke(B, atMs: 100);
+        var shutdownAt = TelemetryJson.T0.AddMilliseconds(3_100);
+
+        Assert.True(h.Tracker.OnTimeoutShutdown(shutdownAt));
+        Assert.False(h.Tracker.OnTimeoutShutdown(shutdownAt)); // asked twice: still one
+        h.Tracker.CompleteAll();
+
+        Assert.Equal(1, h.Published.Value(A, "invocations"));
+        Assert.Equal(0, h.Published.Count(A, "timeouts"));
+        Assert.Equal(1, h.Published.Value(B, "invocations"));
+        Assert.Equal(1, h.Published.Value(B, "timeouts"));
+        Assert.Equal(1, h.Published.Value(B, "errors"));
+        Assert.Equal(1, h.Published.Count(B, "timeouts"));
+        Assert.Equal(shutdownAt, h.Published.For(B).Single(p => p.Metric.Name == "timeouts").Timestamp);
+    }
+
+    [Fact]
     public void A_timeout_runtime_done_arriving_between_the_timeout_shutdown_and_the_final_flush_is_not_counted_twice()
     {
         var h = new TrackerHarness();
