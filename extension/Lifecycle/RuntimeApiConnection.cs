@@ -24,6 +24,7 @@ public sealed class RuntimeApiConnection : IDisposable
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
     private readonly string _host;
+    private readonly int _readTimeoutMs; // 0: none (the /next long poll must never time out)
     private readonly int _port;
     private Socket? _socket;
     private byte[]? _request; // written, answer not read yet: sent once more if a kept-alive connection was dead
@@ -32,8 +33,14 @@ public sealed class RuntimeApiConnection : IDisposable
     private int _start, _end; // unread bytes of the current answer: _buffer[_start.._end]
 
     /// <param name="hostAndPort">AWS_LAMBDA_RUNTIME_API: "host:port" or "[v6]:port".</param>
-    public RuntimeApiConnection(string hostAndPort)
+    public RuntimeApiConnection(string hostAndPort) : this(hostAndPort, Timeout.InfiniteTimeSpan)
     {
+    }
+
+    /// <summary>Tests only: a bound on every blocking read, so a peer that never answers fails a test instead of hanging it.</summary>
+    internal RuntimeApiConnection(string hostAndPort, TimeSpan readTimeout)
+    {
+        _readTimeoutMs = readTimeout == Timeout.InfiniteTimeSpan ? 0 : (int)readTimeout.TotalMilliseconds;
         if (!TrySplit(hostAndPort, out _host, out _port))
             throw new ArgumentException($"'{hostAndPort}' is not host:port", nameof(hostAndPort));
         Authority = hostAndPort;
@@ -88,7 +95,8 @@ public sealed class RuntimeApiConnection : IDisposable
             var socket = _socket ?? throw new InvalidOperationException("no connection");
             try
             {
-                using (cancellationToken.CanBeCanceled ? cancellationToken.Register(static s => ((Socket)s!).Dispose(), socket) : default)
+                // Shutdown wakes a receive blocked in the kernel at once; the socket is disposed below, on this thread.
+                using (cancellationToken.CanBeCanceled ? cancellationToken.Register(static s => ShutdownQuietly((Socket)s!), socket) : default)
                 {
                     var response = ReadResponse(socket);
                     _request = null;
@@ -128,7 +136,7 @@ public sealed class RuntimeApiConnection : IDisposable
     {
         if (_socket is not null) return _socket;
         var address = IPAddress.TryParse(_host, out var parsed) ? parsed : Resolve(_host);
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = _readTimeoutMs };
         try
         {
             var endpoint = new IPEndPoint(address, _port);
@@ -318,6 +326,18 @@ public sealed class RuntimeApiConnection : IDisposable
         var read = socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
         _end += read;
         return read;
+    }
+
+    private static void ShutdownQuietly(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed: the blocked receive has returned anyway.
+        }
     }
 
     private static string Clip(string text) => text.Length <= 80 ? text : text[..80] + "…";

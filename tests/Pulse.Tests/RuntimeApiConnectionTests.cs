@@ -14,13 +14,16 @@ public sealed class RuntimeApiConnectionTests
 {
     private static readonly KeyValuePair<string, string>[] NoHeaders = [];
 
+    /// <summary>Every read bounded (10 s): a peer that never answers fails the test instead of hanging the suite.</summary>
+    private static RuntimeApiConnection Connect(RawPeer peer) => new(peer.Authority, TimeSpan.FromSeconds(10));
+
     [Fact]
     public async Task Content_length_answers_are_read_and_the_connection_is_kept_for_the_next_request()
     {
         await using var peer = new RawPeer(
             "HTTP/1.1 200 OK\r\nLambda-Extension-Identifier: abc\r\nContent-Length: 5\r\n\r\nhello",
             "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok");
-        using var connection = new RuntimeApiConnection(peer.Authority);
+        using var connection = Connect(peer);
 
         var first = connection.Send("POST", "/2020-01-01/extension/register", [new("Lambda-Extension-Name", "pulse")], "{}"u8);
         connection.Write("GET", "/2020-01-01/extension/event/next", NoHeaders, default);
@@ -43,7 +46,7 @@ public sealed class RuntimeApiConnectionTests
     {
         await using var peer = new RawPeer(
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\n{\"ev\r\nB\r\nentType\":1}\r\n0\r\nX-Trailer: t\r\n\r\n");
-        using var connection = new RuntimeApiConnection(peer.Authority);
+        using var connection = Connect(peer);
 
         var answer = connection.Send("GET", "/x", NoHeaders, default);
 
@@ -54,7 +57,7 @@ public sealed class RuntimeApiConnectionTests
     public async Task An_answer_without_length_ends_at_connection_close_and_the_next_request_reconnects()
     {
         await using var peer = new RawPeer("HTTP/1.1 200 OK\r\n\r\nall of it", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n!") { CloseAfterEachAnswer = true };
-        using var connection = new RuntimeApiConnection(peer.Authority);
+        using var connection = Connect(peer);
 
         var first = connection.Send("GET", "/a", NoHeaders, default);
         var second = connection.Send("GET", "/b", NoHeaders, default);
@@ -68,7 +71,7 @@ public sealed class RuntimeApiConnectionTests
     public async Task A_request_written_now_is_answered_by_a_later_read_even_if_the_answer_came_in_between()
     {
         await using var peer = new RawPeer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext");
-        using var connection = new RuntimeApiConnection(peer.Authority);
+        using var connection = Connect(peer);
 
         connection.Write("GET", "/next", NoHeaders, default);
         await Task.Delay(100);
@@ -82,7 +85,7 @@ public sealed class RuntimeApiConnectionTests
     public async Task An_answer_trickling_in_a_byte_at_a_time_is_read_whole()
     {
         await using var peer = new RawPeer("HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: keep-alive\r\n\r\nhello world") { ByteAtATime = true };
-        using var connection = new RuntimeApiConnection(peer.Authority);
+        using var connection = Connect(peer);
 
         var answer = connection.Send("GET", "/slow", NoHeaders, default);
 
@@ -93,7 +96,7 @@ public sealed class RuntimeApiConnectionTests
     public async Task A_kept_alive_connection_the_server_dropped_is_replaced_and_the_request_sent_once_more()
     {
         await using var peer = new RawPeer("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1", RawPeer.Drop, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
-        using var connection = new RuntimeApiConnection(peer.Authority);
+        using var connection = Connect(peer);
 
         connection.Send("GET", "/one", NoHeaders, default);
         var second = connection.Send("GET", "/two", NoHeaders, default);
@@ -113,7 +116,7 @@ public sealed class RuntimeApiConnectionTests
     public async Task Answers_that_are_not_HTTP_fail_with_a_protocol_error_that_says_why(string answer, string why)
     {
         await using var peer = new RawPeer(answer) { CloseAfterEachAnswer = true };
-        using var connection = new RuntimeApiConnection(peer.Authority);
+        using var connection = Connect(peer);
 
         var error = Assert.Throws<RuntimeApiProtocolException>(() => connection.Send("GET", "/", NoHeaders, default));
 
@@ -125,7 +128,7 @@ public sealed class RuntimeApiConnectionTests
     {
         var endless = "HTTP/1.1 200 OK\r\nX-Filler: " + new string('a', RuntimeApiConnection.MaxHeaderBytes + 10);
         await using var peer = new RawPeer(endless);
-        using var connection = new RuntimeApiConnection(peer.Authority);
+        using var connection = Connect(peer);
 
         var error = Assert.Throws<RuntimeApiProtocolException>(() => connection.Send("GET", "/", NoHeaders, default));
 
@@ -136,7 +139,7 @@ public sealed class RuntimeApiConnectionTests
     public async Task A_pending_long_poll_blocked_in_read_ends_when_cancelled_and_the_next_request_uses_a_new_connection()
     {
         await using var peer = new RawPeer(RawPeer.Hold, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nn");
-        using var connection = new RuntimeApiConnection(peer.Authority);
+        using var connection = Connect(peer);
         using var cancel = new CancellationTokenSource();
 
         connection.Write("GET", "/next", NoHeaders, default);
