@@ -193,4 +193,26 @@ public sealed class ExtensionsApiTests
         Assert.Contains("hosts 127.0.0.1 127.0.0.1", run.Output.Lines);
         Assert.Contains("opt layer-content", run.Output.Lines);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Every_sandbox_process_shares_one_private_mount_namespace_and_starts_in_the_task_root()
+    {
+        await using var run = new SandboxRun();
+        foreach (var name in new[] { "one", "two" })
+            run.AddExtension(name, $"echo \"ns {name} $(readlink /proc/self/ns/mnt) $(pwd)\"\n" + Scripts.Extension(name));
+        await run.StartAsync();
+        await run.WaitForOutputAsync(l => l.StartsWith("ns one "));
+        await run.WaitForOutputAsync(l => l.StartsWith("ns two "));
+        var diagnostics = string.Join('\n', run.Diagnostics.Lines);
+        if (diagnostics.Contains("no private mount namespace")) Assert.Skip("mount namespaces are not permitted here: " + diagnostics);
+        Assert.DoesNotContain("no shared mount namespace", diagnostics);
+        var seen = run.Output.Lines.Where(l => l.StartsWith("ns ")).Select(l => l.Split(' ')).ToList();
+        var emulatorNamespace = new FileInfo("/proc/self/ns/mnt").LinkTarget;
+        Assert.Equal(2, seen.Count);
+        Assert.Equal(seen[0][2], seen[1][2]);
+        Assert.NotEqual(emulatorNamespace, seen[0][2]);
+        // Entering the namespace resets the working directory; the launcher sets it back to the task root
+        // (the bootstrap's folder).
+        Assert.All(seen, fields => Assert.Equal(Path.GetDirectoryName(run.Bootstrap), fields[3]));
+    }
 }

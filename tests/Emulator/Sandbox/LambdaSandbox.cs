@@ -431,6 +431,7 @@ public sealed partial class LambdaSandbox : IAsyncDisposable
         KillAll();
         await _dispatcher.RemoveAllAsync().ConfigureAwait(false);
         _cgroup.Dispose();
+        _launcher.Dispose();
         _telemetryHttp.Dispose();
     }
 }
