@@ -333,11 +333,8 @@ public sealed class PulseExtension
             ExtensionEvent next;
             try
             {
-                // A /next still outstanding answers with the next event; otherwise ask for one.
-                if (!_nextOutstanding) client.RequestNext();
-                _nextOutstanding = true;
-                next = client.ReceiveNext(cancellationToken);
-                _nextOutstanding = false;
+                // A /next still outstanding answers with the next event; otherwise AwaitNext asks for one.
+                next = AwaitNext(client, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

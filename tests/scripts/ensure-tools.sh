@@ -12,6 +12,9 @@ command -v jq >/dev/null || need+=(jq)
 [ -e /usr/aarch64-linux-gnu/lib/libc.so.6 ] || need+=(libc6-arm64-cross)
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v gnuplot >/dev/null || need+=(gnuplot-nox)
+command -v python3 >/dev/null || need+=(python3)          # summarize-trx.sh, the extension measuring tool
+command -v nsenter >/dev/null || need+=(util-linux)       # the emulator's shared mount namespace
+dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || need+=(busybox-static)  # base image of the Docker tests
 if [ ${#need[@]} -gt 0 ]; then
   echo "[tools] installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

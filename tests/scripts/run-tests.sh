@@ -29,6 +29,8 @@ for proj in "${projects[@]}"; do
     status=1
     echo "[test] $name: FAILED (see $results/$name.trx)"
   fi
+  # Result files name paths relative to the project, not this machine's checkout.
+  [ -f "$results/$name.trx" ] && sed -i "s#$PWD/#./#g; s#$PWD#.#g" "$results/$name.trx"
 done
 tests/scripts/summarize-trx.sh "$results" "${#projects[@]}" || status=1
 exit $status
